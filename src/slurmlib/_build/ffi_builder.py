@@ -1,0 +1,146 @@
+"""The cffi builder: the whole public C API of the installed Slurm, in API mode.
+
+``setup.py`` names :data:`ffibuilder` in ``cffi_modules``. Built this way the extension is
+compiled from the real headers, so the C compiler checks every struct layout, field type and
+signature the cdef states; a Slurm release that changed one fails the build, never a call.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import cffi
+
+# Absolute imports: cffi's setuptools hook executes this file by path, not as a module.
+from slurmlib._build import declarations, macros
+from slurmlib._build.locate import SlurmInstall, find_slurm
+
+MODULE = "slurmlib._slurm"
+
+# Exported by libslurm, needed by a binding, absent from every public header. They must be
+# declared with their real prototypes in the C source too: C would otherwise assume an int
+# return and truncate the pointer.
+EXTRA_PROTOTYPES = {
+    "slurm_xfree_ptr": "void slurm_xfree_ptr(void *);",
+    "slurm_xstrdup": "char *slurm_xstrdup(const char *);",
+    "slurm_free_stats_response_msg":
+        "void slurm_free_stats_response_msg(stats_info_response_msg_t *);",
+}
+
+
+def exported_symbols(library: Path) -> set[str]:
+    """Symbols the shared library defines (functions and data)."""
+    try:
+        done = subprocess.run(
+            ["nm", "-D", "--defined-only", str(library.resolve())],
+            capture_output=True, text=True, check=True,
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise RuntimeError(f"cannot list the symbols of {library} with nm: {exc}") from exc
+    return {line.split()[-1] for line in done.stdout.splitlines() if line.strip()}
+
+
+def _c_string(text: str) -> str:
+    # Split before escaping, so that no escape sequence is cut in two.
+    chunks = [text[i:i + 500] for i in range(0, len(text), 500)] or [""]
+    return "\n".join('"' + c.replace("\\", "\\\\").replace('"', '\\"') + '"' for c in chunks)
+
+
+def _release(version_number: int) -> str:
+    return f"{version_number >> 16}.{(version_number >> 8) & 0xff:02d}.{version_number & 0xff}"
+
+
+def _version_number(include_dir: Path) -> int:
+    text = (include_dir / "slurm" / "slurm_version.h").read_text()
+    match = re.search(r"#\s*define\s+SLURM_VERSION_NUMBER\s+(0x[0-9a-fA-F]+)", text)
+    if match is None:
+        raise RuntimeError(f"no SLURM_VERSION_NUMBER in {include_dir}/slurm/slurm_version.h")
+    return int(match.group(1), 16)
+
+
+def generate(install: SlurmInstall | None = None) -> tuple[str, str, dict[str, Any]]:
+    """(cdef, C source, build information) for the installed Slurm."""
+    install = install or find_slurm()
+    exported = exported_symbols(install.library)
+    decls = declarations.collect(install.include_dir, exported)
+    macro_set = macros.collect(install.include_dir, set(decls.enum_constants))
+
+    extras = {
+        name: proto
+        for name, proto in EXTRA_PROTOTYPES.items()
+        if name in exported and name not in decls.functions
+    }
+    info_fn = "const char *slurmlib_build_info(void);"
+    cdef = decls.cdef() + macro_set.cdef() + "\n".join([*extras.values(), info_fn]) + "\n"
+
+    version_number = _version_number(install.include_dir)
+    info: dict[str, Any] = {
+        "slurm_version_number": version_number,
+        "slurm_release": _release(version_number),
+        "soname_major": install.soname_major,
+        "include_dir": str(install.include_dir),
+        "library": str(install.library.resolve()),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "bound": {
+            "functions": len(decls.functions) + len(extras),
+            "variables": len(decls.variables),
+            "typedefs": len(decls.typedefs),
+            "structs": len(decls.structs),
+            "enums": len(decls.enums),
+            "enum_constants": len(decls.enum_constants),
+            "integer_macros": len(macro_set.integers),
+            "string_macros": len(macro_set.strings),
+            "float_macros": len(macro_set.floats),
+        },
+        "extras": sorted(extras),
+        "omitted": [o.as_dict() for o in decls.omitted + macro_set.omitted],
+    }
+    source = (
+        declarations.wrapper_source()
+        + "\n".join(extras.values())
+        + "\nconst char *slurmlib_build_info(void) {\n    return "
+        + _c_string(json.dumps(info, sort_keys=True))
+        + ";\n}\n"
+    )
+    return cdef, source, info
+
+
+def make_builder() -> cffi.FFI:
+    install = find_slurm()
+    cdef, source, _ = generate(install)
+    builder = cffi.FFI()
+    builder.cdef(cdef)
+    builder.set_source(
+        MODULE,
+        source,
+        include_dirs=[str(install.include_dir)],
+        library_dirs=[str(install.lib_dir)],
+        libraries=["slurm"],
+        extra_compile_args=[
+            *declarations.CFLAGS,
+            # A missing prototype would truncate returned pointers to int: make it an error.
+            "-Werror=implicit-function-declaration",
+            "-Wno-unused-variable",
+        ],
+    )
+    return builder
+
+
+try:
+    ffibuilder = make_builder()
+except Exception as exc:  # the build stops with one clear message, not a traceback
+    if __name__ == "__main__":
+        raise
+    print(f"error: {exc}", file=sys.stderr)
+    raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    ffibuilder.compile(verbose=True)
