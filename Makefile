@@ -11,7 +11,7 @@ setup:
 
 demo: setup
 	scripts/cluster up
-	$(VENV)/bin/slurmlib demo
+	$(VENV)/bin/slurmlib version
 
 test: setup
 	scripts/run-tests

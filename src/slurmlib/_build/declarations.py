@@ -234,6 +234,9 @@ def collect(
             refs.visit(node)
             out.slurm.append(gen.visit(node) + ";")
             out.typedefs.append(node.name)
+            inner = getattr(node.type, "type", None)
+            if isinstance(inner, c_ast.Struct | c_ast.Union) and inner.decls is not None:
+                out.structs.append(inner.name or node.name)
             _note_enums(node, out)
             continue
         if not isinstance(node, c_ast.Decl):
@@ -262,6 +265,7 @@ def collect(
             kind = node.type
             if isinstance(kind, c_ast.Struct | c_ast.Union) and kind.name:
                 out.structs.append(kind.name)
+
             _note_enums(node, out)
             continue
         # A global variable.

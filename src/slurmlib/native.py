@@ -1,0 +1,351 @@
+"""The native layer: the one module that imports slurmlib's compiled bindings.
+
+It holds what every higher layer needs from C:
+
+- ``ffi`` and ``lib``: the cffi module generated at build time from the installed headers
+  (every function the headers declare and libslurm exports, every struct, enum and macro);
+- :func:`check`: a non-zero return code becomes the typed exception (``errors.py``);
+- :func:`init`: ``slurm_init`` once per process, after making sure that Slurm will not
+  ``fatal()`` — which would exit the whole interpreter — on the configuration it is given;
+- version facts (the Slurm the module was built against, the libslurm loaded now) and
+  :data:`capabilities`, so that code asks "does this field exist" rather than comparing
+  version numbers.
+"""
+
+from __future__ import annotations
+
+import atexit
+import errno as _errno
+import json
+import os
+import select
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from .errors import (
+    AccessDenied,
+    ConfigurationError,
+    ControllerUnreachable,
+    InvalidRequest,
+    SlurmError,
+    SlurmTimeout,
+    SlurmVersionMismatch,
+    error_class_for,
+)
+
+__all__ = [
+    "BUILD_INFO",
+    "DEFAULT_CONFIG_PATHS",
+    "Capabilities",
+    "api_lock",
+    "built_release",
+    "built_soname",
+    "built_version",
+    "capabilities",
+    "check",
+    "errno_name",
+    "error_for",
+    "ffi",
+    "finalised",
+    "init",
+    "initialised_config",
+    "lib",
+    "loaded_api_version",
+    "locked",
+]
+
+# Slurm's plugins are not linked against libslurm: they find slurm_* symbols in the global
+# namespace. The extension (and libslurm with it) must therefore be loaded RTLD_GLOBAL.
+_flags = sys.getdlopenflags()
+sys.setdlopenflags(_flags | os.RTLD_GLOBAL)
+try:
+    from ._slurm import ffi, lib
+except ModuleNotFoundError as exc:
+    raise ImportError(
+        "slurmlib's bindings are not built: install slurmlib with pip (pip install .), which "
+        "generates them from this machine's Slurm headers"
+    ) from exc
+except ImportError as exc:
+    raise SlurmVersionMismatch(
+        f"slurmlib's compiled bindings cannot be loaded: {exc}. They were built against a "
+        "libslurm that is not installed now (Slurm was upgraded or removed); rebuild "
+        "slurmlib against the installed Slurm (pip install --force-reinstall --no-cache-dir .)"
+    ) from exc
+finally:
+    sys.setdlopenflags(_flags)
+
+BUILD_INFO: dict[str, Any] = json.loads(ffi.string(lib.slurmlib_build_info()).decode())
+
+
+def built_version() -> tuple[int, int, int]:
+    """The Slurm release of the headers slurmlib was built against, e.g. ``(22, 5, 8)``."""
+    number = int(BUILD_INFO["slurm_version_number"])
+    return (number >> 16, (number >> 8) & 0xFF, number & 0xFF)
+
+
+def built_release() -> str:
+    """The same as text, the way Slurm writes it: ``"22.05.8"``."""
+    return str(BUILD_INFO["slurm_release"])
+
+
+def built_soname() -> int:
+    """The ``N`` of the ``libslurm.so.N`` slurmlib was linked with."""
+    return int(BUILD_INFO["soname_major"])
+
+
+def loaded_api_version() -> int:
+    """The API number of the libslurm loaded now (its soname's ``N``)."""
+    return int(lib.slurm_api_version()) >> 16
+
+
+def _check_loaded_library(built: int, loaded: int) -> None:
+    if built != loaded:
+        raise SlurmVersionMismatch(
+            f"slurmlib was built against libslurm.so.{built} (Slurm {built_release()}) but "
+            f"the libslurm loaded now has API {loaded}: Slurm changed underneath; rebuild "
+            "slurmlib against the installed Slurm (pip install --force-reinstall "
+            "--no-cache-dir .)"
+        )
+
+
+_check_loaded_library(built_soname(), loaded_api_version())
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+def _slurm_errno_names() -> dict[int, str]:
+    names: dict[int, str] = {}
+    for ctype in ("slurm_err_t",):
+        names.update(ffi.typeof(ctype).elements)
+    return names
+
+
+_ERRNO_NAMES = _slurm_errno_names()
+_SYSTEM_ERRNO_CLASSES: dict[int, type[SlurmError]] = {
+    _errno.EPERM: AccessDenied,
+    _errno.EACCES: AccessDenied,
+    _errno.ETIMEDOUT: SlurmTimeout,
+    _errno.ECONNREFUSED: ControllerUnreachable,
+    _errno.EHOSTUNREACH: ControllerUnreachable,
+    _errno.EINVAL: InvalidRequest,
+}
+
+
+def errno_name(code: int) -> str:
+    """Slurm's name for an error number (``ESLURM_INVALID_JOB_ID``), or the system's."""
+    return _ERRNO_NAMES.get(code) or _errno.errorcode.get(code, f"E{code}")
+
+
+def error_for(code: int, context: str = "") -> SlurmError:
+    """The exception for a Slurm error number, with Slurm's own message."""
+    name = errno_name(code)
+    message = ffi.string(lib.slurm_strerror(code)).decode(errors="replace")
+    cls = _SYSTEM_ERRNO_CLASSES.get(code) if code not in _ERRNO_NAMES else None
+    return (cls or error_class_for(name))(message, code, name, context)
+
+
+def check(rc: int, context: str = "") -> None:
+    """Raise the typed error for a failed call.
+
+    Slurm's calls report failure two ways: most return -1 and set errno, some return the
+    error code itself. Non-zero is failure either way; the code is ``rc`` when positive,
+    otherwise the errno of the call (cffi keeps it per thread, right after the call).
+    """
+    if rc == 0:
+        return
+    code = rc if rc > 0 else ffi.errno
+    if code == 0:
+        code = _errno.EIO  # failed without saying why: still never a silent success
+    raise error_for(code, context)
+
+
+# --- process state ------------------------------------------------------------------------
+
+# Serialises calls into libslurm that are not thread-safe (its config and plugin state is
+# global; cffi releases the GIL around every C call).
+api_lock = threading.RLock()
+
+DEFAULT_CONFIG_PATHS = (
+    "/etc/slurm/slurm.conf",
+    "/etc/slurm-llnl/slurm.conf",
+    "/usr/local/etc/slurm.conf",
+    "/opt/slurm/etc/slurm.conf",
+    # slurmd's cache of a configless cluster's configuration
+    "/run/slurm/conf/slurm.conf",
+    "/var/spool/slurmd/conf-cache/slurm.conf",
+)
+_PROBE_TIMEOUT = 15.0
+
+_init_lock = threading.Lock()
+_initialised: Path | None = None
+_finalised = False
+
+
+def initialised_config() -> Path | None:
+    """The configuration this process initialised Slurm with, or None before :func:`init`."""
+    return _initialised
+
+
+def _find_config(explicit: str | os.PathLike[str] | None) -> Path:
+    if explicit is not None:
+        where = [Path(explicit)]
+        how = "the path given"
+    elif os.environ.get("SLURM_CONF"):
+        where = [Path(os.environ["SLURM_CONF"])]
+        how = "SLURM_CONF"
+    else:
+        where = [Path(p) for p in DEFAULT_CONFIG_PATHS]
+        how = "the default locations"
+    for path in where:
+        if path.is_file():
+            return path
+    raise ConfigurationError(
+        f"no Slurm configuration found (looked at {', '.join(map(str, where))}, from {how}). "
+        "Set SLURM_CONF to your cluster's slurm.conf, or pass its path "
+        "(slurmlib.Cluster(config=...)); on a configless cluster point SLURM_CONF at "
+        "slurmd's cached copy."
+    )
+
+
+def _probe(path: Path) -> None:
+    """Run ``slurm_init`` on ``path`` in a child process first.
+
+    Slurm calls ``fatal()`` — ``exit()`` of the whole process — when a configuration cannot
+    be parsed or a plugin it names cannot load. The child takes that exit; the parent turns
+    it into a ConfigurationError with Slurm's own message.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: only C calls and _exit, nothing of Python's state is trusted
+        try:
+            os.dup2(write_end, 2)
+            os.dup2(write_end, 1)
+            lib.slurm_init(str(path).encode())
+            os._exit(0)
+        except BaseException:
+            os._exit(3)
+    os.close(write_end)
+    deadline = time.monotonic() + _PROBE_TIMEOUT
+    output = b""
+    status = None
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+                raise ConfigurationError(
+                    f"Slurm did not finish reading {path} within {_PROBE_TIMEOUT:.0f} s"
+                )
+            ready, _, _ = select.select([read_end], [], [], min(remaining, 0.5))
+            if ready:
+                chunk = os.read(read_end, 65536)
+                if chunk:
+                    output += chunk
+                    continue
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+    finally:
+        os.close(read_end)
+    assert status is not None
+    if os.waitstatus_to_exitcode(status) != 0:
+        said = " ".join(line.strip() for line in output.decode(errors="replace").splitlines())
+        raise ConfigurationError(
+            f"Slurm cannot use the configuration {path}: {said or 'it exited without a word'}"
+        )
+
+
+def init(config: str | os.PathLike[str] | None = None) -> Path:
+    """Initialise libslurm for this process (once); return the configuration used.
+
+    ``config`` is a path to ``slurm.conf``; without it, ``SLURM_CONF`` or the default
+    locations. Raises :class:`ConfigurationError` — never exits the process — when no
+    configuration is reachable or Slurm refuses it. A second call with another path raises
+    too: libslurm holds one configuration per process.
+    """
+    global _initialised
+    with _init_lock:
+        if _initialised is not None:
+            if config is not None and Path(config).resolve() != _initialised.resolve():
+                raise ConfigurationError(
+                    f"Slurm is already initialised with {_initialised} in this process; it "
+                    f"holds one configuration per process and cannot switch to {config}"
+                )
+            return _initialised
+        path = _find_config(config)
+        _probe(path)
+        with api_lock:
+            lib.slurm_init(str(path).encode())
+        _initialised = path
+        atexit.register(_fini)
+        return path
+
+
+def _fini() -> None:
+    global _finalised
+    with api_lock:
+        if not _finalised:
+            _finalised = True
+            lib.slurm_fini()
+
+
+def finalised() -> bool:
+    """True once ``slurm_fini`` ran (at exit): owners then leave C memory to the OS."""
+    return _finalised
+
+
+# --- capabilities -------------------------------------------------------------------------
+
+
+class Capabilities:
+    """What the bound Slurm offers, asked by name rather than by version number."""
+
+    def __init__(self) -> None:
+        self.functions: frozenset[str] = frozenset(name for name in dir(lib) if _is_function(name))
+
+    def has_function(self, name: str) -> bool:
+        """True when libslurm exports ``name`` and the headers declare it."""
+        return name in self.functions
+
+    def has_constant(self, name: str) -> bool:
+        """True when the headers define an integer constant (macro or enum) ``name``."""
+        return name not in self.functions and hasattr(lib, name)
+
+    @staticmethod
+    @cache
+    def fields(ctype: str) -> frozenset[str]:
+        """The field names of a struct type (empty when the type does not exist)."""
+        try:
+            kind = ffi.typeof(ctype)
+        except ffi.error:
+            return frozenset()
+        return frozenset(name for name, _ in (kind.fields or ()))
+
+    def has_field(self, ctype: str, field: str) -> bool:
+        """True when struct ``ctype`` has ``field`` in this Slurm release."""
+        return field in self.fields(ctype)
+
+
+def _is_function(name: str) -> bool:
+    try:
+        return bool(ffi.typeof(getattr(lib, name)).kind == "function")
+    except (TypeError, AttributeError, ffi.error):
+        return False
+
+
+capabilities = Capabilities()
+
+
+@contextmanager
+def locked() -> Iterator[None]:
+    """Hold :data:`api_lock` for a sequence of libslurm calls."""
+    with api_lock:
+        yield
