@@ -31,6 +31,10 @@ EXTRA_PROTOTYPES = {
     "slurm_xstrdup": "char *slurm_xstrdup(const char *);",
     "slurm_free_stats_response_msg":
         "void slurm_free_stats_response_msg(stats_info_response_msg_t *);",
+    # Slurm's own text for states and pending reasons (static strings: never freed).
+    "slurm_job_reason_string": "char *slurm_job_reason_string(int);",
+    "slurm_job_state_string": "char *slurm_job_state_string(uint32_t);",
+    "slurm_node_state_string": "char *slurm_node_state_string(uint32_t);",
 }
 
 

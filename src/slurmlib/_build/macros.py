@@ -64,11 +64,22 @@ def _header_macro_names(include_dir: Path) -> tuple[list[str], set[str]]:
     return object_like, function_like
 
 
-def _expand(include_dir: Path, names: list[str], cc: str) -> dict[str, str]:
-    """What each defined macro expands to, as the compiler's preprocessor sees it."""
+def _expand(
+    include_dir: Path, names: list[str], cc: str, function_like: set[str] | None = None
+) -> tuple[dict[str, str], set[str]]:
+    """What each defined object-like macro expands to (as the compiler's preprocessor sees
+    it), and which function-like macros are defined at all.
+
+    A header may define a macro only under an ``#ifdef`` that the build does not set.
+    """
     marker = "__slurmlib_macro__"
-    probe = wrapper_source() + "".join(
-        f'#ifdef {n}\n{marker} "{n}" = {n} ;\n#endif\n' for n in names
+    defined_marker = "__slurmlib_defined__"
+    probe = (
+        wrapper_source()
+        + "".join(f'#ifdef {n}\n{marker} "{n}" = {n} ;\n#endif\n' for n in names)
+        + "".join(
+            f'#ifdef {n}\n{defined_marker} "{n}"\n#endif\n' for n in sorted(function_like or ())
+        )
     )
     done = subprocess.run(
         [cc, "-E", "-P", *CFLAGS, f"-I{include_dir}", "-x", "c", "-"],
@@ -77,12 +88,15 @@ def _expand(include_dir: Path, names: list[str], cc: str) -> dict[str, str]:
     if done.returncode != 0:
         raise RuntimeError("expanding Slurm's macros failed:\n" + done.stderr)
     expanded: dict[str, str] = {}
+    defined: set[str] = set()
     for line in done.stdout.splitlines():
         if line.startswith(marker):
             name, _, value = line[len(marker):].partition("=")
             # The name is quoted so that the preprocessor leaves it alone.
             expanded[name.strip().strip('"')] = value.rsplit(";", 1)[0].strip()
-    return expanded
+        elif line.startswith(defined_marker):
+            defined.add(line[len(defined_marker) :].strip().strip('"'))
+    return expanded, defined
 
 
 def _kind(value: str, enum_constants: set[str]) -> str | None:
@@ -117,10 +131,15 @@ def _kind(value: str, enum_constants: set[str]) -> str | None:
 
 def collect(include_dir: Path, enum_constants: set[str], cc: str = "cc") -> Macros:
     object_like, function_like = _header_macro_names(include_dir)
-    expanded = _expand(include_dir, object_like, cc)
+    expanded, defined = _expand(include_dir, object_like, cc, function_like)
     out = Macros()
     for name in sorted(function_like):
-        out.omitted.append(Omitted(name, "macro", "function-like macro"))
+        if name in defined:
+            out.omitted.append(Omitted(name, "macro", "function-like macro"))
+        else:
+            # e.g. compatibility wrappers under an #ifdef the build does not set: often
+            # named like the function they wrap, which is bound as a function.
+            out.omitted.append(Omitted(name, "macro", "not defined in this configuration"))
     for name in object_like:
         if name in enum_constants:
             continue  # an enum member redefined as itself: bound through the enum

@@ -27,8 +27,10 @@ def _version(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(facts, indent=2))
     else:
-        print(f"slurmlib {facts['slurmlib']}, built against Slurm {facts['built_against']} "
-              f"(libslurm.so.{facts['libslurm_soname']}, headers in {facts['include_dir']})")
+        print(
+            f"slurmlib {facts['slurmlib']}, built against Slurm {facts['built_against']} "
+            f"(libslurm.so.{facts['libslurm_soname']}, headers in {facts['include_dir']})"
+        )
         bound = facts["bound"]
         assert isinstance(bound, dict)
         print("bound: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in bound.items()))

@@ -1,0 +1,1 @@
+"""slurmlib's benchmarks: measured in one run, reported as ratios; never timed assertions."""

@@ -1,0 +1,295 @@
+"""Copy the controller's C records into owned Python records.
+
+Each reader takes one C struct (a cffi pointer into a message that is still alive) and
+returns a record made of Python values only. The message is freed by the caller right after.
+Fields that a Slurm release lacks are asked for through :data:`native.capabilities`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import convert as cv
+from .native import capabilities, ffi, lib
+from .records import Config, Job, License, Node, Partition, Reservation
+from .states import (
+    JOB_STATE_BASE,
+    NODE_STATE_BASE,
+    JobState,
+    NodeState,
+    job_flags,
+    node_flags,
+)
+
+_text = cv.text
+
+# --- nodes --------------------------------------------------------------------------------
+
+_NODE_HAS_ALLOC_FIELDS = capabilities.has_field("node_info_t", "alloc_cpus")
+_NODE_HAS_SELECT_INFO = capabilities.has_field("node_info_t", "select_nodeinfo")
+
+
+def _node_allocation(c: Any) -> tuple[int, int, str | None]:
+    """(allocated CPUs, allocated memory MiB, allocated TRES) of a node.
+
+    From 25.05 these are fields of node_info_t; before, they come from the select plugin's
+    opaque node data through slurm_get_select_nodeinfo.
+    """
+    if _NODE_HAS_ALLOC_FIELDS:
+        return int(c.alloc_cpus), int(c.alloc_memory), _text(c.alloc_tres_fmt_str)
+    if not _NODE_HAS_SELECT_INFO or c.select_nodeinfo == ffi.NULL:
+        return 0, 0, None
+    cpus = ffi.new("uint16_t *")
+    memory = ffi.new("uint64_t *")  # written as 64-bit whatever the header comment says
+    tres = ffi.new("char **")
+    get = lib.slurm_get_select_nodeinfo
+    get(c.select_nodeinfo, lib.SELECT_NODEDATA_SUBCNT, lib.NODE_STATE_ALLOCATED, cpus)
+    get(c.select_nodeinfo, lib.SELECT_NODEDATA_MEM_ALLOC, lib.NODE_STATE_ALLOCATED, memory)
+    get(c.select_nodeinfo, lib.SELECT_NODEDATA_TRES_ALLOC_FMT_STR, lib.NODE_STATE_ALLOCATED, tres)
+    alloc_tres = _text(tres[0])
+    if tres[0] != ffi.NULL:
+        lib.slurm_xfree_ptr(tres[0])
+    return int(cpus[0]), int(memory[0]), alloc_tres
+
+
+def node(c: Any) -> Node:
+    raw_state = int(c.node_state)
+    alloc_cpus, alloc_memory, alloc_tres = _node_allocation(c)
+    cpus = int(c.cpus)
+    base = raw_state & NODE_STATE_BASE
+    # As sinfo and scontrol do: a node with some but not all CPUs allocated is MIXED.
+    if 0 < alloc_cpus < cpus and base in (lib.NODE_STATE_ALLOCATED, lib.NODE_STATE_IDLE):
+        raw_state = (raw_state & ~NODE_STATE_BASE) | lib.NODE_STATE_MIXED
+        base = lib.NODE_STATE_MIXED
+    free_mem = int(c.free_mem)
+    load = int(c.cpu_load)
+    return Node(
+        name=_text(c.name) or "",
+        hostname=_text(c.node_hostname),
+        address=_text(c.node_addr),
+        state=NodeState(base),
+        flags=node_flags(raw_state),
+        state_text=_text(lib.slurm_node_state_string(raw_state)) or "",
+        partitions=cv.split_list(c.partitions),
+        features=cv.split_list(c.features),
+        active_features=cv.split_list(c.features_act),
+        gres=_text(c.gres),
+        gres_used=_text(c.gres_used),
+        cpus=cpus,
+        alloc_cpus=alloc_cpus,
+        sockets=int(c.sockets),
+        cores_per_socket=int(c.cores),
+        threads_per_core=int(c.threads),
+        real_memory=int(c.real_memory),
+        alloc_memory=alloc_memory,
+        free_memory=None if free_mem in (cv.NO_VAL64, cv.NO_VAL) else free_mem,
+        cpu_load=None if load in (cv.NO_VAL, cv.NO_VAL16) else load / 100,
+        tmp_disk=int(c.tmp_disk),
+        weight=int(c.weight),
+        tres=cv.tres(_text(c.tres_fmt_str)),
+        alloc_tres=cv.tres(alloc_tres),
+        reason=_text(c.reason),
+        reason_time=cv.timestamp(int(c.reason_time)),
+        reason_user=cv.user_name(int(c.reason_uid)) if c.reason != ffi.NULL else None,
+        boot_time=cv.timestamp(int(c.boot_time)),
+        slurmd_start_time=cv.timestamp(int(c.slurmd_start_time)),
+        last_busy=cv.timestamp(int(c.last_busy)),
+        version=_text(c.version),
+        os=_text(c.os),
+        arch=_text(c.arch),
+        comment=_text(c.comment),
+    )
+
+
+# --- jobs ---------------------------------------------------------------------------------
+
+_MEM_PER_CPU = int(lib.MEM_PER_CPU)
+_NICE_OFFSET = int(lib.NICE_OFFSET)
+
+
+def _optional_id(value: int) -> int | None:
+    return None if value in (0, cv.NO_VAL) else value
+
+
+def job(c: Any) -> Job:
+    raw_state = int(c.job_state)
+    reason = int(c.state_reason)
+    memory = int(c.pn_min_memory)
+    per_cpu = memory != cv.NO_VAL64 and bool(memory & _MEM_PER_CPU)
+    memory_value = None if memory in (cv.NO_VAL64, 0) else memory & ~_MEM_PER_CPU
+    exit_raw = int(c.exit_code)
+    state = JobState(raw_state & JOB_STATE_BASE)
+    uid = int(c.user_id)
+    nodes = _text(c.nodes)
+    array_task = int(c.array_task_id)
+    het_offset = int(c.het_job_offset)
+    priority = int(c.priority)
+    return Job(
+        job_id=int(c.job_id),
+        array_job_id=_optional_id(int(c.array_job_id)),
+        array_task_id=None if array_task == cv.NO_VAL else array_task,
+        array_tasks=_text(c.array_task_str),
+        het_job_id=_optional_id(int(c.het_job_id)),
+        het_job_offset=None if het_offset == cv.NO_VAL or not c.het_job_id else het_offset,
+        name=_text(c.name),
+        user_id=uid,
+        user_name=_text(c.user_name) or cv.user_name(uid),
+        group_id=int(c.group_id),
+        account=_text(c.account),
+        partition=_text(c.partition),
+        qos=_text(c.qos),
+        reservation=_text(c.resv_name),
+        state=state,
+        flags=job_flags(raw_state),
+        state_text=_text(lib.slurm_job_state_string(raw_state)) or state.name,
+        state_reason=_text(lib.slurm_job_reason_string(reason)) or str(reason),
+        state_reason_code=reason,
+        state_description=_text(c.state_desc),
+        priority=None if priority == cv.NO_VAL else priority,
+        nice=int(c.nice) - _NICE_OFFSET,
+        submit_time=cv.timestamp(int(c.submit_time)),
+        eligible_time=cv.timestamp(int(c.eligible_time)),
+        start_time=cv.timestamp(int(c.start_time)),
+        end_time=cv.timestamp(int(c.end_time)),
+        time_limit=cv.duration_minutes(int(c.time_limit)),
+        nodes=nodes,
+        node_names=cv.expand_hostlist(nodes),
+        num_nodes=cv.plain(int(c.num_nodes)),
+        num_cpus=cv.plain(int(c.num_cpus)),
+        num_tasks=cv.plain(int(c.num_tasks)),
+        cpus_per_task=cv.plain(int(c.cpus_per_task), 16),
+        memory_per_node=None if per_cpu else memory_value,
+        memory_per_cpu=memory_value if per_cpu else None,
+        tres_requested=cv.tres(_text(c.tres_req_str)),
+        tres_allocated=cv.tres(_text(c.tres_alloc_str)),
+        tres_per_node=_text(c.tres_per_node),
+        licenses=_text(c.licenses),
+        features=_text(c.features),
+        dependency=_text(c.dependency),
+        command=_text(c.command),
+        work_dir=_text(c.work_dir),
+        std_out=_text(c.std_out),
+        std_err=_text(c.std_err),
+        comment=_text(c.comment),
+        batch_host=_text(c.batch_host),
+        batch=bool(c.batch_flag),
+        exit_code=None if exit_raw == cv.NO_VAL or not state.finished else (exit_raw >> 8) & 0xFF,
+        exit_signal=None if exit_raw == cv.NO_VAL or not state.finished else exit_raw & 0x7F,
+        restart_count=int(c.restart_cnt),
+        requeue=bool(c.requeue),
+    )
+
+
+# --- partitions, reservations, licenses ---------------------------------------------------
+
+_PARTITION_STATES = {
+    int(lib.PARTITION_UP): "UP",
+    int(lib.PARTITION_DOWN): "DOWN",
+    int(lib.PARTITION_DRAIN): "DRAIN",
+    int(lib.PARTITION_INACTIVE): "INACTIVE",
+}
+
+
+def partition(c: Any) -> Partition:
+    nodes = _text(c.nodes)
+    flags = int(c.flags)
+    min_nodes = int(c.min_nodes)
+    return Partition(
+        name=_text(c.name) or "",
+        state=_PARTITION_STATES.get(int(c.state_up), str(int(c.state_up))),
+        nodes=nodes,
+        node_names=cv.expand_hostlist(nodes),
+        total_nodes=int(c.total_nodes),
+        total_cpus=int(c.total_cpus),
+        default=bool(flags & lib.PART_FLAG_DEFAULT),
+        hidden=bool(flags & lib.PART_FLAG_HIDDEN),
+        max_time=cv.duration_minutes(int(c.max_time)),
+        default_time=cv.duration_minutes(int(c.default_time)),
+        max_nodes=cv.count(int(c.max_nodes)),
+        min_nodes=None if min_nodes == cv.NO_VAL else min_nodes,
+        max_cpus_per_node=cv.count(int(c.max_cpus_per_node)),
+        priority_tier=int(c.priority_tier),
+        priority_job_factor=int(c.priority_job_factor),
+        allow_accounts=cv.split_list(c.allow_accounts),
+        allow_groups=cv.split_list(c.allow_groups),
+        allow_qos=cv.split_list(c.allow_qos),
+        deny_accounts=cv.split_list(c.deny_accounts),
+        deny_qos=cv.split_list(c.deny_qos),
+        qos=_text(c.qos_char),
+        tres=cv.tres(_text(c.tres_fmt_str)),
+    )
+
+
+_RESERVATION_FLAGS = {
+    name[len("RESERVE_FLAG_") :]: int(getattr(lib, name))
+    for name in sorted(dir(lib))
+    if name.startswith("RESERVE_FLAG_") and not name.startswith("RESERVE_FLAG_NO_")
+}
+
+
+def reservation(c: Any) -> Reservation:
+    nodes = _text(c.node_list)
+    flags = int(c.flags)
+    return Reservation(
+        name=_text(c.name) or "",
+        start_time=cv.timestamp(int(c.start_time)),
+        end_time=cv.timestamp(int(c.end_time)),
+        nodes=nodes,
+        node_names=cv.expand_hostlist(nodes),
+        node_count=cv.plain(int(c.node_cnt)),
+        core_count=cv.plain(int(c.core_cnt)),
+        users=cv.split_list(c.users),
+        accounts=cv.split_list(c.accounts),
+        partition=_text(c.partition),
+        features=_text(c.features),
+        licenses=_text(c.licenses),
+        flags=frozenset(n for n, bit in _RESERVATION_FLAGS.items() if bit and flags & bit),
+        tres=cv.tres(_text(c.tres_str)),
+    )
+
+
+def license(c: Any) -> License:
+    reserved = int(c.reserved) if capabilities.has_field("slurm_license_info_t", "reserved") else 0
+    return License(
+        name=_text(c.name) or "",
+        total=int(c.total),
+        in_use=int(c.in_use),
+        available=int(c.available),
+        reserved=reserved,
+        remote=bool(c.remote),
+    )
+
+
+# --- configuration ------------------------------------------------------------------------
+
+
+def _scalar_fields(c: Any, ctype: str) -> dict[str, Any]:
+    """Every string and integer field of a struct, by its C name."""
+    values: dict[str, Any] = {}
+    for name, field in ffi.typeof(ctype).fields:
+        kind = field.type
+        if kind.kind == "primitive":
+            values[name] = getattr(c, name)
+        elif kind.kind == "pointer" and kind.item.cname == "char":
+            values[name] = _text(getattr(c, name))
+    return values
+
+
+def config(c: Any) -> Config:
+    controllers = tuple(_text(c.control_machine[i]) or "" for i in range(int(c.control_cnt)))
+    max_jobs = int(c.max_job_cnt)
+    return Config(
+        cluster_name=_text(c.cluster_name) or "",
+        version=_text(c.version) or "",
+        controllers=controllers,
+        slurmctld_port=int(c.slurmctld_port),
+        select_type=_text(c.select_type),
+        scheduler_type=_text(c.schedtype),
+        priority_type=_text(c.priority_type),
+        accounting_storage_type=_text(c.accounting_storage_type),
+        accounting_storage_enforce=int(c.accounting_storage_enforce),
+        message_timeout=int(c.msg_timeout),
+        max_job_count=None if max_jobs in (0, cv.NO_VAL) else max_jobs,
+        min_job_age=cv.plain(int(c.min_job_age)),
+        values=_scalar_fields(c, "slurm_conf_t"),
+    )

@@ -1,0 +1,330 @@
+"""The controller client: everything slurmctld knows, as owned typed records.
+
+    >>> cluster = slurmlib.Cluster()          # SLURM_CONF, or Cluster(config="...")
+    >>> idle = [n.name for n in cluster.nodes() if n.state is NodeState.IDLE]
+    >>> cluster.job(42).state_reason
+    'Resources'
+
+Every load copies the controller's message into records and frees the message before it
+returns. Loads are incremental: the client remembers the ``last_update`` of the previous
+message of each kind and passes it as ``update_time``; when the controller answers that
+nothing changed, the same snapshot object comes back and nothing is converted again.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from . import _readers, native
+from .convert import timestamp
+from .errors import InvalidNodeName, SlurmError
+from .native import ffi, lib
+from .records import (
+    Config,
+    ControllerPing,
+    Job,
+    License,
+    Node,
+    Partition,
+    Record,
+    Reservation,
+    Snapshot,
+)
+from .states import JobState
+
+__all__ = ["Cluster"]
+
+R = TypeVar("R", bound=Record)
+
+_SHOW_ALL = int(lib.SHOW_ALL)
+_SHOW_DETAIL = int(lib.SHOW_DETAIL)
+_NO_CHANGE = int(lib.SLURM_NO_CHANGE_IN_DATA)
+
+
+@dataclass(frozen=True)
+class _Loader(Generic[R]):
+    """How to load, walk, convert and free one kind of controller message."""
+
+    what: str
+    ctype: str  # the message type, e.g. "node_info_msg_t"
+    call: Callable[[int, Any], int]  # (update_time, out-pointer) -> rc
+    free: Callable[[Any], None]
+    array: str  # the message field holding the records
+    count: str  # the message field holding their number
+    convert: Callable[[Any], R]
+    key: str = "name"
+    skip_blank: bool = False  # node arrays hold blank records for hidden/FUTURE nodes
+
+
+@dataclass
+class _Cached(Generic[R]):
+    update_time: int
+    snapshot: Snapshot[R]
+
+
+class Cluster:
+    """A client of one cluster's slurmctld.
+
+    ``config`` is the path of its ``slurm.conf`` (default: ``SLURM_CONF``, then the usual
+    places). libslurm holds one configuration per process: every Cluster of a process uses
+    the first one initialised.
+    """
+
+    def __init__(self, config: str | os.PathLike[str] | None = None) -> None:
+        self.config_path: Path = native.init(config)
+        self._cache: dict[str, _Cached[Any]] = {}
+        self._loaders: dict[str, _Loader[Any]] = {
+            "nodes": _Loader(
+                "nodes",
+                "node_info_msg_t",
+                lambda t, out: lib.slurm_load_node(t, out, _SHOW_ALL | _SHOW_DETAIL),
+                lib.slurm_free_node_info_msg,
+                "node_array",
+                "record_count",
+                _readers.node,
+                skip_blank=True,
+            ),
+            "jobs": _Loader(
+                "jobs",
+                "job_info_msg_t",
+                lambda t, out: lib.slurm_load_jobs(t, out, _SHOW_ALL),
+                lib.slurm_free_job_info_msg,
+                "job_array",
+                "record_count",
+                _readers.job,
+                key="job_id",
+            ),
+            "partitions": _Loader(
+                "partitions",
+                "partition_info_msg_t",
+                lambda t, out: lib.slurm_load_partitions(t, out, _SHOW_ALL),
+                lib.slurm_free_partition_info_msg,
+                "partition_array",
+                "record_count",
+                _readers.partition,
+            ),
+            "reservations": _Loader(
+                "reservations",
+                "reserve_info_msg_t",
+                lambda t, out: lib.slurm_load_reservations(t, out),
+                lib.slurm_free_reservation_info_msg,
+                "reservation_array",
+                "record_count",
+                _readers.reservation,
+            ),
+            "licenses": _Loader(
+                "licenses",
+                "license_info_msg_t",
+                lambda t, out: lib.slurm_load_licenses(t, out, _SHOW_ALL),
+                lib.slurm_free_license_info_msg,
+                "lic_array",
+                "num_lic",
+                _readers.license,
+            ),
+        }
+
+    # --- the incremental loading machinery ---------------------------------------------
+
+    def _load(self, kind: str) -> Snapshot[Any]:
+        loader = self._loaders[kind]
+        with native.api_lock:
+            cached = self._cache.get(kind)
+            out = ffi.new(loader.ctype + " **")
+            rc = loader.call(cached.update_time if cached else 0, out)
+            if rc != 0:
+                code = rc if rc > 0 else ffi.errno
+                # Calls differ in how they say it (rc 1900, or -1 with errno 1900).
+                if code == _NO_CHANGE and cached is not None:
+                    if out[0] != ffi.NULL:
+                        loader.free(out[0])
+                    return cached.snapshot
+                native.check(rc, f"loading {loader.what}")
+            msg = out[0]
+            if msg == ffi.NULL:
+                raise SlurmError(f"loading {loader.what}: the controller sent no data")
+            try:
+                snapshot = self._convert(loader, msg)
+                update_time = int(msg.last_update)
+            finally:
+                loader.free(msg)
+            self._cache[kind] = _Cached(update_time, snapshot)
+            return snapshot
+
+    @staticmethod
+    def _convert(loader: _Loader[R], msg: Any) -> Snapshot[R]:
+        array = getattr(msg, loader.array)
+        convert = loader.convert
+        records = []
+        for i in range(int(getattr(msg, loader.count))):
+            item = array[i]
+            if loader.skip_blank and item.name == ffi.NULL:
+                continue
+            records.append(convert(item))
+        return Snapshot(tuple(records), timestamp(int(msg.last_update)), loader.key)
+
+    def forget(self) -> None:
+        """Drop the remembered messages: the next loads fetch and convert everything."""
+        with native.api_lock:
+            self._cache.clear()
+
+    # --- nodes ------------------------------------------------------------------------
+
+    def nodes(self) -> Snapshot[Node]:
+        """Every node the controller knows (hidden and FUTURE nodes excepted)."""
+        return self._load("nodes")
+
+    def node(self, name: str) -> Node:
+        """One node; :class:`InvalidNodeName` when the controller knows none by that name."""
+        _check_text("name", name)
+        with native.api_lock:
+            out = ffi.new("node_info_msg_t **")
+            rc = lib.slurm_load_node_single(out, name.encode(), _SHOW_ALL | _SHOW_DETAIL)
+            native.check(rc, f"loading node {name}")
+            msg = out[0]
+            try:
+                for i in range(int(msg.record_count)):
+                    item = msg.node_array[i]
+                    if item.name != ffi.NULL and ffi.string(item.name).decode() == name:
+                        return _readers.node(item)
+            finally:
+                lib.slurm_free_node_info_msg(msg)
+        raise InvalidNodeName(
+            "Invalid node name specified",
+            int(lib.ESLURM_INVALID_NODE_NAME),
+            "ESLURM_INVALID_NODE_NAME",
+            f"loading node {name}",
+        )
+
+    # --- jobs -------------------------------------------------------------------------
+
+    def jobs(
+        self,
+        *,
+        users: Iterable[str | int] | None = None,
+        accounts: Iterable[str] | None = None,
+        partitions: Iterable[str] | None = None,
+        states: Iterable[JobState | str] | None = None,
+        job_ids: Iterable[int] | None = None,
+    ) -> Snapshot[Job]:
+        """The controller's queue, optionally filtered.
+
+        Filters take several values each (any of them matches): user names or uids, account
+        names, partition names (a job pending in several partitions matches any), states
+        (``JobState`` or its name), job ids (a job id of an array matches all its tasks).
+        Without filters, an unchanged queue gives back the same snapshot object.
+        """
+        snapshot: Snapshot[Job] = self._load("jobs")
+        tests: list[Callable[[Job], bool]] = []
+        if users is not None:
+            wanted_users = {str(u) for u in users}
+            tests.append(lambda j: j.user_name in wanted_users or str(j.user_id) in wanted_users)
+        if accounts is not None:
+            wanted_accounts = set(accounts)
+            tests.append(lambda j: j.account in wanted_accounts)
+        if partitions is not None:
+            wanted_parts = set(partitions)
+            tests.append(lambda j: bool(wanted_parts & set((j.partition or "").split(","))))
+        if states is not None:
+            wanted_states = {s if isinstance(s, JobState) else JobState[s.upper()] for s in states}
+            tests.append(lambda j: j.state in wanted_states)
+        if job_ids is not None:
+            wanted_ids = {int(i) for i in job_ids}
+            tests.append(
+                lambda j: (
+                    j.job_id in wanted_ids
+                    or j.array_job_id in wanted_ids
+                    or j.het_job_id in wanted_ids
+                )
+            )
+        if not tests:
+            return snapshot
+        return Snapshot(
+            tuple(j for j in snapshot if all(t(j) for t in tests)),
+            snapshot.last_update,
+            snapshot.key,
+        )
+
+    def job(self, job_id: int) -> Job:
+        """One job; :class:`InvalidJobId` when the controller has none by that id."""
+        if not isinstance(job_id, int) or isinstance(job_id, bool) or not 0 < job_id < 2**32:
+            raise ValueError(f"job_id must be a positive 32-bit integer, not {job_id!r}")
+        with native.api_lock:
+            out = ffi.new("job_info_msg_t **")
+            rc = lib.slurm_load_job(out, job_id, _SHOW_ALL | _SHOW_DETAIL)
+            native.check(rc, f"loading job {job_id}")
+            msg = out[0]
+            try:
+                jobs = [_readers.job(msg.job_array[i]) for i in range(int(msg.record_count))]
+            finally:
+                lib.slurm_free_job_info_msg(msg)
+        for record in jobs:
+            if record.job_id == job_id:
+                return record
+        if jobs:
+            return jobs[0]
+        raise native.error_for(int(lib.ESLURM_INVALID_JOB_ID), f"loading job {job_id}")
+
+    # --- the rest of the controller's state ---------------------------------------------
+
+    def partitions(self) -> Snapshot[Partition]:
+        """Every partition, hidden ones included."""
+        return self._load("partitions")
+
+    def reservations(self) -> Snapshot[Reservation]:
+        return self._load("reservations")
+
+    def licenses(self) -> Snapshot[License]:
+        return self._load("licenses")
+
+    def config(self) -> Config:
+        """The controller's configuration (what ``scontrol show config`` prints)."""
+        with native.api_lock:
+            out = ffi.new("slurm_conf_t **")
+            native.check(lib.slurm_load_ctl_conf(0, out), "loading the configuration")
+            try:
+                return _readers.config(out[0])
+            finally:
+                lib.slurm_free_ctl_conf(out[0])
+
+    def ping(self) -> tuple[ControllerPing, ...]:
+        """Ask every configured slurmctld (primary first) whether it answers."""
+        if self._controllers is None:
+            try:
+                self._controllers = self.config().controllers
+            except SlurmError:
+                # The primary does not answer: it is still worth reporting as down.
+                return (ControllerPing(0, "", True, False, None),)
+        controllers = self._controllers
+        results = []
+        for index, host in enumerate(controllers):
+            start = time.monotonic()
+            with native.api_lock:
+                rc = lib.slurm_ping(index)
+            elapsed = time.monotonic() - start
+            results.append(
+                ControllerPing(
+                    index=index,
+                    hostname=host,
+                    primary=index == 0,
+                    up=rc == 0,
+                    latency=timedelta(seconds=elapsed) if rc == 0 else None,
+                )
+            )
+        return tuple(results)
+
+    _controllers: tuple[str, ...] | None = None
+
+
+def _check_text(field: str, value: object) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"{field} must be a string, not {type(value).__name__}")
+    if "\0" in value:
+        raise ValueError(f"{field} must not contain NUL bytes: {value!r}")
+    if not value:
+        raise ValueError(f"{field} must not be empty")

@@ -1,0 +1,320 @@
+"""What the controller reports, as owned, immutable, typed records.
+
+Every record is a frozen, slotted dataclass holding Python values only: it stays valid
+after the C message it was copied from is freed, pickles, and ``to_dict()`` gives
+JSON-ready data (datetimes as ISO 8601 text, durations in seconds, enums by name,
+``UNLIMITED`` as the string ``"UNLIMITED"``).
+
+Units: memory in MiB, durations as ``timedelta``, times as aware UTC ``datetime``.
+``None`` means Slurm did not set the value; :data:`~slurmlib.convert.UNLIMITED` that the
+limit does not limit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+from .convert import Unlimited
+from .states import JobState, NodeState
+
+__all__ = [
+    "Config",
+    "ControllerPing",
+    "Job",
+    "License",
+    "Node",
+    "Partition",
+    "Reservation",
+    "Snapshot",
+]
+
+Limit = int | Unlimited | None
+TimeLimit = timedelta | Unlimited | None
+
+
+def jsonable(value: Any) -> Any:
+    """A value of a record as JSON-ready data."""
+    if isinstance(value, Record):
+        return value.to_dict()
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    if isinstance(value, Unlimited):
+        return "UNLIMITED"
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, tuple | list):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return value
+
+
+class Record:
+    """Behaviour shared by every record."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as JSON-ready data, one key per field."""
+        return {
+            f.name: jsonable(getattr(self, f.name))
+            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+        }
+
+
+R = TypeVar("R", bound=Record)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Snapshot(Generic[R]):
+    """All records of one kind as the controller had them at ``last_update``.
+
+    An unchanged incremental load returns the very same snapshot object.
+    """
+
+    records: tuple[R, ...]
+    last_update: datetime | None
+    key: str = "name"
+
+    def __iter__(self) -> Iterator[R]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, name: str | int) -> R:
+        for record in self.records:
+            if getattr(record, self.key) == name:
+                return record
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        return any(getattr(r, self.key) == name for r in self.records)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "last_update": jsonable(self.last_update),
+            "records": [r.to_dict() for r in self.records],
+        }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Node(Record):
+    """A compute node, as ``scontrol show node`` describes it."""
+
+    name: str
+    hostname: str | None
+    address: str | None
+    state: NodeState
+    """Base state; MIXED when some but not all CPUs are allocated (as sinfo reports it)."""
+    flags: frozenset[str]
+    """State flags: ``DRAIN``, ``NO_RESPOND``, ``COMPLETING``, ``MAINT``, ``RES``, ..."""
+    state_text: str
+    """Slurm's own text for the state, e.g. ``"IDLE+DRAIN"``."""
+    partitions: tuple[str, ...]
+    features: tuple[str, ...]
+    active_features: tuple[str, ...]
+    gres: str | None
+    gres_used: str | None
+    cpus: int
+    alloc_cpus: int
+    sockets: int
+    cores_per_socket: int
+    threads_per_core: int
+    real_memory: int
+    """Configured memory, MiB."""
+    alloc_memory: int
+    """Memory allocated to jobs, MiB."""
+    free_memory: int | None
+    """Free memory the node reported, MiB."""
+    cpu_load: float | None
+    """Load average (1 minute), as the node reported it."""
+    tmp_disk: int
+    weight: int
+    tres: dict[str, int]
+    alloc_tres: dict[str, int]
+    reason: str | None
+    reason_time: datetime | None
+    reason_user: str | None
+    boot_time: datetime | None
+    slurmd_start_time: datetime | None
+    last_busy: datetime | None
+    version: str | None
+    os: str | None
+    arch: str | None
+    comment: str | None
+
+    @property
+    def drained(self) -> bool:
+        """Drained or draining: takes no new jobs."""
+        return "DRAIN" in self.flags
+
+    @property
+    def responding(self) -> bool:
+        return "NO_RESPOND" not in self.flags
+
+    @property
+    def idle_cpus(self) -> int:
+        return max(self.cpus - self.alloc_cpus, 0)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Job(Record):
+    """A job in the controller's queue, as ``squeue``/``scontrol show job`` describe it."""
+
+    job_id: int
+    array_job_id: int | None
+    array_task_id: int | None
+    array_tasks: str | None
+    """For a pending array's meta record, the tasks still pending (``"2-10%2"``)."""
+    het_job_id: int | None
+    het_job_offset: int | None
+    name: str | None
+    user_id: int
+    user_name: str | None
+    group_id: int
+    account: str | None
+    partition: str | None
+    qos: str | None
+    reservation: str | None
+    state: JobState
+    flags: frozenset[str]
+    state_text: str
+    state_reason: str
+    """Slurm's text for why the job is in its state (``"Resources"``, ``"Priority"``...)."""
+    state_reason_code: int
+    state_description: str | None
+    priority: int | None
+    nice: int
+    submit_time: datetime | None
+    eligible_time: datetime | None
+    start_time: datetime | None
+    end_time: datetime | None
+    time_limit: TimeLimit
+    nodes: str | None
+    """Allocated nodes as Slurm writes them (``"node[1-2]"``)."""
+    node_names: tuple[str, ...]
+    """The same, expanded."""
+    num_nodes: int | None
+    num_cpus: int | None
+    num_tasks: int | None
+    cpus_per_task: int | None
+    memory_per_node: int | None
+    """MiB per node, when the job asked per node."""
+    memory_per_cpu: int | None
+    """MiB per CPU, when the job asked per CPU."""
+    tres_requested: dict[str, int]
+    tres_allocated: dict[str, int]
+    tres_per_node: str | None
+    licenses: str | None
+    features: str | None
+    dependency: str | None
+    command: str | None
+    work_dir: str | None
+    std_out: str | None
+    std_err: str | None
+    comment: str | None
+    batch_host: str | None
+    batch: bool
+    exit_code: int | None
+    """The exit status of the batch script (None while running)."""
+    exit_signal: int | None
+    restart_count: int
+    requeue: bool
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Partition(Record):
+    name: str
+    state: str
+    """``UP``, ``DOWN``, ``DRAIN`` or ``INACTIVE``."""
+    nodes: str | None
+    node_names: tuple[str, ...]
+    total_nodes: int
+    total_cpus: int
+    default: bool
+    hidden: bool
+    max_time: TimeLimit
+    default_time: TimeLimit
+    max_nodes: Limit
+    min_nodes: int | None
+    max_cpus_per_node: Limit
+    priority_tier: int
+    priority_job_factor: int
+    allow_accounts: tuple[str, ...]
+    allow_groups: tuple[str, ...]
+    allow_qos: tuple[str, ...]
+    deny_accounts: tuple[str, ...]
+    deny_qos: tuple[str, ...]
+    qos: str | None
+    tres: dict[str, int]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Reservation(Record):
+    name: str
+    start_time: datetime | None
+    end_time: datetime | None
+    nodes: str | None
+    node_names: tuple[str, ...]
+    node_count: int | None
+    core_count: int | None
+    users: tuple[str, ...]
+    accounts: tuple[str, ...]
+    partition: str | None
+    features: str | None
+    licenses: str | None
+    flags: frozenset[str]
+    tres: dict[str, int]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class License(Record):
+    name: str
+    total: int
+    in_use: int
+    available: int
+    reserved: int | None
+    remote: bool
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Config(Record):
+    """The controller's configuration (``scontrol show config``).
+
+    The fields most tools need are typed attributes; ``values`` holds every scalar field of
+    Slurm's ``slurm_conf_t`` of this release under its C name.
+    """
+
+    cluster_name: str
+    version: str
+    controllers: tuple[str, ...]
+    slurmctld_port: int
+    select_type: str | None
+    scheduler_type: str | None
+    priority_type: str | None
+    accounting_storage_type: str | None
+    accounting_storage_enforce: int
+    message_timeout: int
+    max_job_count: int | None
+    min_job_age: int | None
+    values: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ControllerPing(Record):
+    """One slurmctld (primary or backup) and whether it answered."""
+
+    index: int
+    hostname: str
+    primary: bool
+    up: bool
+    latency: timedelta | None

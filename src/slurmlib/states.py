@@ -1,0 +1,144 @@
+"""Node and job states: a base state (an enum) plus flags (a set of names).
+
+Base values are stable across releases (``NODE_STATE_BASE`` 0xf, ``JOB_STATE_BASE``
+0xff); flag bits are not — Slurm reuses them — so every flag value is read from the
+compiled headers, and a flag this Slurm release lacks is simply never reported.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Final
+
+from .native import capabilities, lib
+
+
+class NodeState(enum.IntEnum):
+    """A node's base state."""
+
+    UNKNOWN = lib.NODE_STATE_UNKNOWN
+    """Slurm has not heard from the node yet."""
+    DOWN = lib.NODE_STATE_DOWN
+    """Unavailable for use."""
+    IDLE = lib.NODE_STATE_IDLE
+    """Up, with nothing allocated."""
+    ALLOCATED = lib.NODE_STATE_ALLOCATED
+    """Every CPU allocated."""
+    ERROR = lib.NODE_STATE_ERROR
+    """Error state (kept for old releases)."""
+    MIXED = lib.NODE_STATE_MIXED
+    """Some CPUs allocated, some idle."""
+    FUTURE = lib.NODE_STATE_FUTURE
+    """Defined for future use: not yet part of the cluster."""
+
+
+class JobState(enum.IntEnum):
+    """A job's base state."""
+
+    PENDING = lib.JOB_PENDING
+    """Queued, waiting to start."""
+    RUNNING = lib.JOB_RUNNING
+    """Allocated resources and running."""
+    SUSPENDED = lib.JOB_SUSPENDED
+    """Allocated resources, execution suspended."""
+    COMPLETED = lib.JOB_COMPLETE
+    """Finished with exit code 0."""
+    CANCELLED = lib.JOB_CANCELLED
+    """Cancelled by a user or an admin."""
+    FAILED = lib.JOB_FAILED
+    """Finished with a non-zero exit code or failed to launch."""
+    TIMEOUT = lib.JOB_TIMEOUT
+    """Reached its time limit."""
+    NODE_FAIL = lib.JOB_NODE_FAIL
+    """Ended because a node failed."""
+    PREEMPTED = lib.JOB_PREEMPTED
+    """Ended by preemption."""
+    BOOT_FAIL = lib.JOB_BOOT_FAIL
+    """A node failed to boot."""
+    DEADLINE = lib.JOB_DEADLINE
+    """Reached its deadline."""
+    OUT_OF_MEMORY = lib.JOB_OOM
+    """Ran out of memory."""
+
+    @property
+    def finished(self) -> bool:
+        """True for every state after the job ended."""
+        return self not in (JobState.PENDING, JobState.RUNNING, JobState.SUSPENDED)
+
+
+def _flags(prefix: str, names: tuple[str, ...]) -> dict[str, int]:
+    """Flag name → bit, for the names this Slurm release defines."""
+    return {
+        name: int(getattr(lib, prefix + name))
+        for name in names
+        if capabilities.has_constant(prefix + name)
+    }
+
+
+NODE_STATE_BASE: Final[int] = lib.NODE_STATE_BASE
+JOB_STATE_BASE: Final[int] = lib.JOB_STATE_BASE
+
+NODE_FLAGS: Final = _flags(
+    "NODE_STATE_",
+    (
+        "NET",
+        "RES",
+        "UNDRAIN",
+        "CLOUD",
+        "RESUME",
+        "DRAIN",
+        "COMPLETING",
+        "NO_RESPOND",
+        "POWERED_DOWN",
+        "FAIL",
+        "POWERING_UP",
+        "MAINT",
+        "REBOOT_REQUESTED",
+        "REBOOT_CANCEL",
+        "POWERING_DOWN",
+        "DYNAMIC_FUTURE",
+        "REBOOT_ISSUED",
+        "PLANNED",
+        "INVALID_REG",
+        "POWER_DOWN",
+        "POWER_UP",
+        "POWER_DRAIN",
+        "DYNAMIC_NORM",
+        "BLOCKED",
+        "EXTERNAL",
+    ),
+)
+"""Node flag names (``DRAIN``, ``NO_RESPOND``, ``COMPLETING``, ...) and their bits here."""
+
+JOB_FLAGS: Final = _flags(
+    "JOB_",
+    (
+        "LAUNCH_FAILED",
+        "UPDATE_DB",
+        "REQUEUE",
+        "REQUEUE_HOLD",
+        "SPECIAL_EXIT",
+        "RESIZING",
+        "CONFIGURING",
+        "COMPLETING",
+        "STOPPED",
+        "RECONFIG_FAIL",
+        "POWER_UP_NODE",
+        "REVOKED",
+        "REQUEUE_FED",
+        "RESV_DEL_HOLD",
+        "SIGNALING",
+        "STAGE_OUT",
+        "EXPEDITING",
+        "GETENV_FAILED",
+    ),
+)
+"""Job state flag names (``COMPLETING``, ``CONFIGURING``, ``REQUEUE``, ...) and their bits."""
+
+
+def node_flags(state: int) -> frozenset[str]:
+    return frozenset(name for name, bit in NODE_FLAGS.items() if state & bit)
+
+
+def job_flags(state: int) -> frozenset[str]:
+    return frozenset(name for name, bit in JOB_FLAGS.items() if state & bit)
