@@ -11,7 +11,7 @@ from typing import Any
 
 from . import convert as cv
 from .native import capabilities, ffi, lib
-from .records import Config, Job, License, Node, Partition, Reservation
+from .records import Config, Job, JobStep, License, Node, Partition, Reservation
 from .states import (
     JOB_STATE_BASE,
     NODE_STATE_BASE,
@@ -177,6 +177,41 @@ def job(c: Any) -> Job:
         exit_signal=None if exit_raw == cv.NO_VAL or not state.finished else exit_raw & 0x7F,
         restart_count=int(c.restart_cnt),
         requeue=bool(c.requeue),
+    )
+
+
+_STEP_NAMES = {
+    int(getattr(lib, constant)): name
+    for constant, name in (
+        ("SLURM_BATCH_SCRIPT", "batch"),
+        ("SLURM_EXTERN_CONT", "extern"),
+        ("SLURM_INTERACTIVE_STEP", "interactive"),
+        ("SLURM_PENDING_STEP", "pending"),
+    )
+    if capabilities.has_constant(constant)
+}
+
+
+def step(c: Any) -> JobStep:
+    step_id = int(c.step_id.step_id)
+    nodes = _text(c.nodes)
+    uid = int(c.user_id)
+    return JobStep(
+        job_id=int(c.step_id.job_id),
+        step_id=step_id,
+        step=_STEP_NAMES.get(step_id, str(step_id)),
+        name=_text(c.name),
+        state=JobState(int(c.state) & JOB_STATE_BASE),
+        partition=_text(c.partition),
+        nodes=nodes,
+        node_names=cv.expand_hostlist(nodes),
+        num_cpus=cv.plain(int(c.num_cpus)),
+        num_tasks=cv.plain(int(c.num_tasks)),
+        start_time=cv.timestamp(int(c.start_time)),
+        time_limit=cv.duration_minutes(int(c.time_limit)),
+        tres_allocated=cv.tres(_text(c.tres_alloc_str)),
+        user_id=uid,
+        user_name=cv.user_name(uid),
     )
 
 

@@ -29,6 +29,7 @@ from .records import (
     Config,
     ControllerPing,
     Job,
+    JobStep,
     License,
     Node,
     Partition,
@@ -252,8 +253,7 @@ class Cluster:
 
     def job(self, job_id: int) -> Job:
         """One job; :class:`InvalidJobId` when the controller has none by that id."""
-        if not isinstance(job_id, int) or isinstance(job_id, bool) or not 0 < job_id < 2**32:
-            raise ValueError(f"job_id must be a positive 32-bit integer, not {job_id!r}")
+        _check_job_id(job_id)
         with native.api_lock:
             out = ffi.new("job_info_msg_t **")
             rc = lib.slurm_load_job(out, job_id, _SHOW_ALL | _SHOW_DETAIL)
@@ -269,6 +269,29 @@ class Cluster:
         if jobs:
             return jobs[0]
         raise native.error_for(int(lib.ESLURM_INVALID_JOB_ID), f"loading job {job_id}")
+
+    def steps(self, job_id: int) -> tuple[JobStep, ...]:
+        """The steps of a job (batch, extern and srun steps); empty when it has none."""
+        _check_job_id(job_id)
+        with native.api_lock:
+            out = ffi.new("job_step_info_response_msg_t **")
+            if _STEPS_BY_STEP_ID:
+                # From 25.11 the call takes a step id struct instead of two integers.
+                wanted = ffi.new("slurm_step_id_t *")
+                wanted.job_id = job_id
+                wanted.step_id = lib.NO_VAL
+                wanted.step_het_comp = lib.NO_VAL
+                rc = lib.slurm_get_job_steps(wanted, out, _SHOW_ALL)
+            else:
+                rc = lib.slurm_get_job_steps(0, job_id, lib.NO_VAL, out, _SHOW_ALL)
+            native.check(rc, f"loading the steps of job {job_id}")
+            msg = out[0]
+            try:
+                return tuple(
+                    _readers.step(msg.job_steps[i]) for i in range(int(msg.job_step_count))
+                )
+            finally:
+                lib.slurm_free_job_step_info_response_msg(msg)
 
     # --- the rest of the controller's state ---------------------------------------------
 
@@ -319,6 +342,14 @@ class Cluster:
         return tuple(results)
 
     _controllers: tuple[str, ...] | None = None
+
+
+_STEPS_BY_STEP_ID = len(ffi.typeof(lib.slurm_get_job_steps).args) == 3
+
+
+def _check_job_id(job_id: object) -> None:
+    if not isinstance(job_id, int) or isinstance(job_id, bool) or not 0 < job_id < 2**32:
+        raise ValueError(f"job_id must be a positive 32-bit integer, not {job_id!r}")
 
 
 def _check_text(field: str, value: object) -> None:

@@ -25,6 +25,7 @@ __all__ = [
     "Config",
     "ControllerPing",
     "Job",
+    "JobStep",
     "License",
     "Node",
     "Partition",
@@ -229,6 +230,28 @@ class Job(Record):
     exit_signal: int | None
     restart_count: int
     requeue: bool
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class JobStep(Record):
+    """A step of a running job (what ``squeue -s`` lists)."""
+
+    job_id: int
+    step_id: int
+    step: str
+    """The step as Slurm names it: ``"batch"``, ``"extern"``, ``"interactive"`` or the number."""
+    name: str | None
+    state: JobState
+    partition: str | None
+    nodes: str | None
+    node_names: tuple[str, ...]
+    num_cpus: int | None
+    num_tasks: int | None
+    start_time: datetime | None
+    time_limit: TimeLimit
+    tres_allocated: dict[str, int]
+    user_id: int
+    user_name: str | None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

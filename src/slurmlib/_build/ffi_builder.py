@@ -35,6 +35,10 @@ EXTRA_PROTOTYPES = {
     "slurm_job_reason_string": "char *slurm_job_reason_string(int);",
     "slurm_job_state_string": "char *slurm_job_state_string(uint32_t);",
     "slurm_node_state_string": "char *slurm_node_state_string(uint32_t);",
+    # Expands a host list into one xmalloc'd string (free with slurm_xfree_ptr). The host
+    # list type changed from a pointer typedef to a struct typedef in 24.05: void * fits both.
+    "slurm_hostlist_deranged_string_xmalloc":
+        "char *slurm_hostlist_deranged_string_xmalloc(void *);",
 }
 
 

@@ -1,0 +1,319 @@
+"""The read API against the live seeded cluster, cross-checked with Slurm's own tools.
+
+Each comparison names the fields it covers; the reference is what `scontrol -o`,
+`squeue --json` and `sinfo --json` print for the same state.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import slurmlib
+from slurmlib import UNLIMITED, Cluster, JobState, NodeState
+from slurmlib.errors import InvalidJobId, InvalidNodeName
+
+from ..slurmtools import run, run_json, scontrol_oneliners
+
+
+@pytest.fixture(scope="module")
+def cluster(slurm_conf: Path) -> Cluster:
+    return Cluster()
+
+
+@pytest.fixture(scope="module")
+def seed(slurm_conf: Path) -> dict[str, Any]:
+    return json.loads((slurm_conf.parent.parent / "seed.json").read_text())
+
+
+def number(value: Any) -> Any:
+    """A number of Slurm's JSON, plain or as {"set", "infinite", "number"} (newer releases)."""
+    if isinstance(value, dict):
+        if value.get("infinite"):
+            return UNLIMITED
+        return value["number"] if value.get("set", True) else None
+    return value
+
+
+def _tres(text: str) -> dict[str, int]:
+    return slurmlib.convert.tres(text) if text and text != "(null)" else {}
+
+
+# --- nodes ----------------------------------------------------------------------------------
+
+NODE_FIELDS = {
+    # scontrol key: (record attribute, how to read the scontrol value)
+    "CPUTot": ("cpus", int),
+    "CPUAlloc": ("alloc_cpus", int),
+    "RealMemory": ("real_memory", int),
+    "AllocMem": ("alloc_memory", int),
+    "Sockets": ("sockets", int),
+    "CoresPerSocket": ("cores_per_socket", int),
+    "ThreadsPerCore": ("threads_per_core", int),
+    "Weight": ("weight", int),
+    "TmpDisk": ("tmp_disk", int),
+    "NodeAddr": ("address", str),
+    "NodeHostName": ("hostname", str),
+    "CfgTRES": ("tres", _tres),
+    "AllocTRES": ("alloc_tres", _tres),
+    "Partitions": ("partitions", lambda v: tuple(v.split(","))),
+    "AvailableFeatures": ("features", lambda v: () if v == "(null)" else tuple(v.split(","))),
+    "ActiveFeatures": ("active_features", lambda v: () if v == "(null)" else tuple(v.split(","))),
+}
+
+
+def test_nodes_match_scontrol_field_by_field(cluster: Cluster) -> None:
+    reference = {r["NodeName"]: r for r in scontrol_oneliners("node")}
+    nodes = cluster.nodes()
+    assert {n.name for n in nodes} == set(reference)
+    compared = 0
+    for node in nodes:
+        ref = reference[node.name]
+        for key, (attr, read) in NODE_FIELDS.items():
+            if key in ref:
+                assert getattr(node, attr) == read(ref[key]), (node.name, key, ref[key])
+                compared += 1
+        # State=IDLE+DRAIN, DOWN*+DRAIN, MIXED ... : base state, then flags.
+        words = ref["State"].replace("*", "").split("+")
+        assert node.state.name == words[0], (node.name, ref["State"])
+        assert ("DRAIN" in words) == node.drained, (node.name, ref["State"])
+        assert ref["State"].split("+")[0].endswith("*") == (not node.responding), node.name
+    assert compared > len(reference) * 10
+
+
+def test_drained_node_reports_reason_and_who_set_it_and_since_when(
+    cluster: Cluster, seed: dict[str, Any]
+) -> None:
+    drained = seed["nodes"]["drained"]
+    hostlist, reason = next(iter(drained.items()))
+    name = slurmlib.convert.expand_hostlist(hostlist)[0]
+    node = cluster.node(name)
+    assert node.drained and node.reason == reason
+    ref = scontrol_oneliners("node", name)[0]
+    # scontrol writes "Reason=<text> [<user>@<time>]"
+    match = re.search(r"\[(\w+)@([\dT:-]+)\]$", ref["Reason"])
+    assert match, ref["Reason"]
+    assert node.reason_user == match.group(1)
+    assert node.reason_time is not None
+    assert node.reason_time.astimezone().strftime("%Y-%m-%dT%H:%M:%S") == match.group(2)
+
+
+def test_node_states_cover_what_the_seed_made(cluster: Cluster) -> None:
+    states = {n.state for n in cluster.nodes()}
+    assert {NodeState.IDLE, NodeState.DOWN} <= states
+    assert states & {NodeState.ALLOCATED, NodeState.MIXED}
+    assert any(n.drained for n in cluster.nodes())
+
+
+def test_unknown_node_is_invalid_node_name(cluster: Cluster) -> None:
+    with pytest.raises(InvalidNodeName) as raised:
+        cluster.node("no-such-node")
+    assert isinstance(raised.value, LookupError)
+
+
+# --- jobs -----------------------------------------------------------------------------------
+
+
+def test_jobs_match_squeue_json_field_by_field(cluster: Cluster) -> None:
+    reference = {j["job_id"]: j for j in run_json("squeue")["jobs"]}
+    jobs = {j.job_id: j for j in cluster.jobs()}
+    assert set(reference) <= set(jobs)  # squeue hides finished jobs past MinJobAge only
+    compared = set()
+    for job_id, ref in reference.items():
+        job = jobs[job_id]
+        pairs = {
+            "name": job.name,
+            "user_name": job.user_name,
+            "account": job.account,
+            "partition": job.partition,
+            "qos": job.qos,
+            "state_reason": job.state_reason,
+            "priority": job.priority,
+            "nodes": job.nodes or "",
+            "array_job_id": job.array_job_id or 0,
+            "user_id": job.user_id,
+            "group_id": job.group_id,
+            "command": job.command,
+            "current_working_directory": job.work_dir,
+        }
+        for key, value in pairs.items():
+            if key in ref:
+                assert number(ref[key]) == value, (job_id, key, ref[key], value)
+                compared.add(key)
+        state = ref["job_state"]
+        state = state[0] if isinstance(state, list) else state
+        assert job.state_text == state or job.state.name == state, (job_id, state)
+        limit = number(ref["time_limit"])
+        expected = None if limit is None else limit
+        assert (
+            job.time_limit is UNLIMITED
+            if expected is UNLIMITED
+            else job.time_limit is None or job.time_limit.total_seconds() == expected * 60
+        ), (job_id, ref["time_limit"], job.time_limit)
+    assert {"name", "user_name", "account", "partition", "state_reason"} <= compared
+
+
+def test_pending_jobs_carry_their_reason(cluster: Cluster, seed: dict[str, Any]) -> None:
+    for role, reason in seed["pending_reasons"].items():
+        job = cluster.job(seed["jobs"][role])
+        assert job.state is JobState.PENDING, role
+        assert job.state_reason == reason, role
+    held = cluster.job(seed["jobs"]["held"])
+    assert held.state is JobState.PENDING
+    assert held.priority == 0 or held.state_reason in ("JobHeldUser", "JobHeldAdmin")
+
+
+def test_job_filters(cluster: Cluster, seed: dict[str, Any]) -> None:
+    user = seed["job_users"]["running"]
+    mine = cluster.jobs(users=[user])
+    assert mine and all(j.user_name == user for j in mine)
+    running = cluster.jobs(states=["running"])
+    assert running and all(j.state is JobState.RUNNING for j in running)
+    array_id = seed["jobs"]["array"]
+    tasks = cluster.jobs(job_ids=[array_id])
+    assert tasks and all(array_id in (j.job_id, j.array_job_id) for j in tasks)
+
+
+def test_running_job_has_its_nodes_expanded(cluster: Cluster, seed: dict[str, Any]) -> None:
+    job = cluster.job(seed["jobs"]["running"])
+    assert job.state is JobState.RUNNING
+    assert job.node_names and set(job.node_names) <= set(seed["nodes"]["live"])
+    assert job.start_time is not None and job.start_time.tzinfo is not None
+
+
+def test_unknown_job_is_invalid_job_id(cluster: Cluster) -> None:
+    with pytest.raises(InvalidJobId) as raised:
+        cluster.job(3_999_999_999)
+    assert isinstance(raised.value, LookupError)
+    with pytest.raises(ValueError):
+        cluster.job(-1)
+
+
+# --- partitions, reservations, licenses, config ---------------------------------------------
+
+
+def test_partitions_match_scontrol(cluster: Cluster) -> None:
+    reference = {r["PartitionName"]: r for r in scontrol_oneliners("partition")}
+    partitions = cluster.partitions()
+    assert {p.name for p in partitions} == set(reference)
+    for part in partitions:
+        ref = reference[part.name]
+        assert part.total_nodes == int(ref["TotalNodes"])
+        assert part.total_cpus == int(ref["TotalCPUs"])
+        assert part.state == ref["State"]
+        assert part.default == (ref["Default"] == "YES")
+        assert len(part.node_names) == part.total_nodes
+        max_time = ref["MaxTime"]
+        assert (part.max_time is UNLIMITED) == (max_time == "UNLIMITED")
+
+
+def test_reservation_matches_scontrol(cluster: Cluster, seed: dict[str, Any]) -> None:
+    name = seed["reservation"]["name"]
+    ref = {r["ReservationName"]: r for r in scontrol_oneliners("reservation")}[name]
+    resv = cluster.reservations()[name]
+    assert resv.nodes == ref["Nodes"]
+    assert resv.node_count == int(ref["NodeCnt"])
+    assert ",".join(resv.users) == ref["Users"]
+
+
+def test_licenses_match_scontrol(cluster: Cluster, seed: dict[str, Any]) -> None:
+    lic = cluster.licenses()[seed["license"]["name"]]
+    ref = {r["LicenseName"]: r for r in scontrol_oneliners("license")}[lic.name]
+    assert (lic.total, lic.in_use, lic.available) == (
+        int(ref["Total"]),
+        int(ref["Used"]),
+        int(ref["Free"]),
+    )
+    assert lic.total == seed["license"]["count"]
+
+
+def test_config_matches_scontrol_show_config(cluster: Cluster) -> None:
+    reference = {}
+    for line in run("scontrol", "show", "config").stdout.splitlines():
+        key, sep, value = line.partition(" = ")
+        if sep:
+            reference[key.strip()] = value.strip()
+    config = cluster.config()
+    assert config.cluster_name == reference["ClusterName"]
+    assert config.version == reference["SLURM_VERSION"]
+    assert config.select_type == reference["SelectType"]
+    assert config.priority_type == reference["PriorityType"]
+    assert config.accounting_storage_type == reference["AccountingStorageType"]
+    assert str(config.message_timeout) == reference["MessageTimeout"].split()[0]
+    assert config.slurmctld_port == int(reference["SlurmctldPort"])
+    assert config.values["cluster_name"] == config.cluster_name
+
+
+def test_ping_reports_the_primary_up(cluster: Cluster) -> None:
+    pings = cluster.ping()
+    assert pings[0].primary and pings[0].up and pings[0].latency is not None
+
+
+# --- incremental loads, ownership, threads --------------------------------------------------
+
+
+def test_unchanged_nodes_come_back_as_the_same_snapshot(cluster: Cluster) -> None:
+    first = cluster.nodes()
+    assert cluster.nodes() is first
+
+
+def test_a_node_update_shows_in_the_next_load(cluster: Cluster, seed: dict[str, Any]) -> None:
+    name = seed["nodes"]["idle"][0] if seed["nodes"]["idle"] else seed["nodes"]["live"][0]
+    before = cluster.nodes()
+    old_weight = before[name].weight
+    run("scontrol", "update", f"nodename={name}", f"weight={old_weight + 7}")
+    try:
+        after = cluster.nodes()
+        assert after is not before
+        assert after[name].weight == old_weight + 7
+        assert before[name].weight == old_weight  # the old snapshot is owned, unchanged
+    finally:
+        run("scontrol", "update", f"nodename={name}", f"weight={old_weight}")
+
+
+def test_records_outlive_their_message_and_pickle(cluster: Cluster) -> None:
+    cluster.forget()
+    jobs = cluster.jobs()
+    cluster.forget()
+    cluster.jobs()
+    copy = pickle.loads(pickle.dumps(jobs.records))
+    assert copy == jobs.records
+    json.dumps([j.to_dict() for j in jobs])
+
+
+def test_loads_from_many_threads_agree(cluster: Cluster) -> None:
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(5):
+                results.append(len(Cluster().nodes()) + len(cluster.jobs()))
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(set(results)) == 1 and len(results) == 20
+
+
+def test_steps_match_scontrol_show_step(cluster: Cluster) -> None:
+    reference: dict[int, set[str]] = {}
+    for record in scontrol_oneliners("step"):
+        job_id, _, step = record["StepId"].partition(".")
+        reference.setdefault(int(job_id), set()).add(step)
+    assert reference, "the seeded cluster has running jobs with steps"
+    for job_id, steps in reference.items():
+        ours = cluster.steps(job_id)
+        assert {s.step for s in ours} == steps, job_id
+        assert all(s.job_id == job_id for s in ours)
