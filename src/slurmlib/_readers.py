@@ -104,6 +104,12 @@ def node(c: Any) -> Node:
 # --- jobs ---------------------------------------------------------------------------------
 
 _MEM_PER_CPU = int(lib.MEM_PER_CPU)
+# The pending reason's text: renamed in 24.11 (both are exported-but-undeclared helpers).
+_reason_text = (
+    lib.slurm_job_reason_string
+    if capabilities.has_function("slurm_job_reason_string")
+    else lib.slurm_job_state_reason_string
+)
 _NICE_OFFSET = int(lib.NICE_OFFSET)
 
 
@@ -142,7 +148,7 @@ def job(c: Any) -> Job:
         state=state,
         flags=job_flags(raw_state),
         state_text=_text(lib.slurm_job_state_string(raw_state)) or state.name,
-        state_reason=_text(lib.slurm_job_reason_string(reason)) or str(reason),
+        state_reason=_text(_reason_text(reason)) or str(reason),
         state_reason_code=reason,
         state_description=_text(c.state_desc),
         priority=None if priority == cv.NO_VAL else priority,

@@ -61,6 +61,7 @@ class _Loader(Generic[R]):
     convert: Callable[[Any], R]
     key: str = "name"
     skip_blank: bool = False  # node arrays hold blank records for hidden/FUTURE nodes
+    prepare: Callable[[Any], None] | None = None  # runs on the C message before converting
 
 
 @dataclass
@@ -90,6 +91,7 @@ class Cluster:
                 "record_count",
                 _readers.node,
                 skip_blank=True,
+                prepare=_populate_node_partitions,
             ),
             "jobs": _Loader(
                 "jobs",
@@ -150,6 +152,8 @@ class Cluster:
             if msg == ffi.NULL:
                 raise SlurmError(f"loading {loader.what}: the controller sent no data")
             try:
+                if loader.prepare is not None:
+                    loader.prepare(msg)
                 snapshot = self._convert(loader, msg)
                 update_time = int(msg.last_update)
             finally:
@@ -189,6 +193,7 @@ class Cluster:
             native.check(rc, f"loading node {name}")
             msg = out[0]
             try:
+                _populate_node_partitions(msg)
                 for i in range(int(msg.record_count)):
                     item = msg.node_array[i]
                     if item.name != ffi.NULL and ffi.string(item.name).decode() == name:
@@ -342,6 +347,17 @@ class Cluster:
         return tuple(results)
 
     _controllers: tuple[str, ...] | None = None
+
+
+def _populate_node_partitions(node_msg: Any) -> None:
+    """Fill each node's ``partitions``, as scontrol does: the controller leaves it empty for
+    nodes that have not registered; libslurm fills it from a partition message."""
+    parts = ffi.new("partition_info_msg_t **")
+    native.check(lib.slurm_load_partitions(0, parts, _SHOW_ALL), "loading partitions")
+    try:
+        lib.slurm_populate_node_partitions(node_msg, parts[0])
+    finally:
+        lib.slurm_free_partition_info_msg(parts[0])
 
 
 _STEPS_BY_STEP_ID = len(ffi.typeof(lib.slurm_get_job_steps).args) == 3
