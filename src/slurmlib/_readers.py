@@ -7,11 +7,22 @@ Fields that a Slurm release lacks are asked for through :data:`native.capabiliti
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from . import convert as cv
 from .native import capabilities, ffi, lib
-from .records import Config, Job, JobStep, License, Node, Partition, Reservation
+from .records import (
+    Config,
+    Job,
+    JobStep,
+    License,
+    Node,
+    Partition,
+    Reservation,
+    RpcStat,
+    Stats,
+)
 from .states import (
     JOB_STATE_BASE,
     NODE_STATE_BASE,
@@ -333,4 +344,72 @@ def config(c: Any) -> Config:
         max_job_count=None if max_jobs in (0, cv.NO_VAL) else max_jobs,
         min_job_age=cv.plain(int(c.min_job_age)),
         values=_scalar_fields(c, "slurm_conf_t"),
+    )
+
+
+# --- scheduler statistics (sdiag) ---------------------------------------------------------
+
+
+def _micro(value: int) -> timedelta:
+    return timedelta(microseconds=int(value))
+
+
+def _rpcs(ids: Any, counts: Any, times: Any, size: int, users: bool) -> tuple[RpcStat, ...]:
+    stats = []
+    for i in range(size):
+        calls = int(counts[i])
+        total = int(times[i])
+        ident = int(ids[i])
+        stats.append(
+            RpcStat(
+                id=ident,
+                name=cv.user_name(ident) if users else None,
+                count=calls,
+                total_time=_micro(total),
+                average_time=_micro(total // calls if calls else 0),
+            )
+        )
+    return tuple(sorted(stats, key=lambda r: r.total_time, reverse=True))
+
+
+def stats(c: Any) -> Stats:
+    cycles = int(c.schedule_cycle_counter)
+    bf_cycles = int(c.bf_cycle_counter)
+    return Stats(
+        collected_at=cv.timestamp(int(c.req_time)),
+        since=cv.timestamp(int(c.req_time_start)),
+        server_threads=int(c.server_thread_count),
+        agent_queue_size=int(c.agent_queue_size),
+        agent_count=int(c.agent_count),
+        agent_threads=int(c.agent_thread_count),
+        dbd_agent_queue_size=int(c.dbd_agent_queue_size),
+        jobs_submitted=int(c.jobs_submitted),
+        jobs_started=int(c.jobs_started),
+        jobs_completed=int(c.jobs_completed),
+        jobs_canceled=int(c.jobs_canceled),
+        jobs_failed=int(c.jobs_failed),
+        jobs_pending=int(c.jobs_pending),
+        jobs_running=int(c.jobs_running),
+        main_cycles=cycles,
+        main_cycle_last=_micro(c.schedule_cycle_last),
+        main_cycle_max=_micro(c.schedule_cycle_max),
+        main_cycle_mean=_micro(int(c.schedule_cycle_sum) // cycles) if cycles else None,
+        main_cycle_mean_depth=int(c.schedule_cycle_depth) / cycles if cycles else None,
+        main_queue_length=int(c.schedule_queue_len),
+        backfill_active=bool(c.bf_active),
+        backfilled_jobs=int(c.bf_backfilled_jobs),
+        backfill_cycles=bf_cycles,
+        backfill_cycle_last=_micro(c.bf_cycle_last),
+        backfill_cycle_max=_micro(c.bf_cycle_max),
+        backfill_cycle_mean=_micro(int(c.bf_cycle_sum) // bf_cycles) if bf_cycles else None,
+        backfill_last_depth=int(c.bf_last_depth),
+        backfill_last_depth_tried=int(c.bf_last_depth_try),
+        backfill_queue_length=int(c.bf_queue_len),
+        backfill_last_cycle_at=cv.timestamp(int(c.bf_when_last_cycle)),
+        rpcs_by_type=_rpcs(
+            c.rpc_type_id, c.rpc_type_cnt, c.rpc_type_time, int(c.rpc_type_size), False
+        ),
+        rpcs_by_user=_rpcs(
+            c.rpc_user_id, c.rpc_user_cnt, c.rpc_user_time, int(c.rpc_user_size), True
+        ),
     )

@@ -36,6 +36,7 @@ from .records import (
     Record,
     Reservation,
     Snapshot,
+    Stats,
 )
 from .states import JobState
 
@@ -319,6 +320,19 @@ class Cluster:
                 return _readers.config(out[0])
             finally:
                 lib.slurm_free_ctl_conf(out[0])
+
+    def stats(self) -> Stats:
+        """The controller's scheduler and RPC statistics (what ``sdiag`` prints)."""
+        with native.api_lock:
+            request = ffi.new("stats_info_request_msg_t *")
+            request.command_id = lib.STAT_COMMAND_GET
+            out = ffi.new("stats_info_response_msg_t **")
+            native.check(lib.slurm_get_statistics(out, request), "loading statistics")
+            try:
+                return _readers.stats(out[0])
+            finally:
+                # Exported but in no public header: the only way to free sdiag's answer.
+                lib.slurm_free_stats_response_msg(out[0])
 
     def ping(self) -> tuple[ControllerPing, ...]:
         """Ask every configured slurmctld (primary first) whether it answers."""

@@ -30,7 +30,9 @@ __all__ = [
     "Node",
     "Partition",
     "Reservation",
+    "RpcStat",
     "Snapshot",
+    "Stats",
 ]
 
 Limit = int | Unlimited | None
@@ -341,3 +343,54 @@ class ControllerPing(Record):
     primary: bool
     up: bool
     latency: timedelta | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RpcStat(Record):
+    """How often one RPC type, or one user, called the controller, and how long it took."""
+
+    id: int
+    """The RPC's message type number, or the user's uid."""
+    name: str | None
+    """The user's login name (for RPC types Slurm keeps no public names)."""
+    count: int
+    total_time: timedelta
+    average_time: timedelta
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Stats(Record):
+    """The controller's scheduling statistics: what ``sdiag`` shows."""
+
+    collected_at: datetime | None
+    since: datetime | None
+    server_threads: int
+    agent_queue_size: int
+    agent_count: int
+    agent_threads: int
+    dbd_agent_queue_size: int
+    jobs_submitted: int
+    jobs_started: int
+    jobs_completed: int
+    jobs_canceled: int
+    jobs_failed: int
+    jobs_pending: int
+    jobs_running: int
+    main_cycles: int
+    main_cycle_last: timedelta
+    main_cycle_max: timedelta
+    main_cycle_mean: timedelta | None
+    main_cycle_mean_depth: float | None
+    main_queue_length: int
+    backfill_active: bool
+    backfilled_jobs: int
+    backfill_cycles: int
+    backfill_cycle_last: timedelta
+    backfill_cycle_max: timedelta
+    backfill_cycle_mean: timedelta | None
+    backfill_last_depth: int
+    backfill_last_depth_tried: int
+    backfill_queue_length: int
+    backfill_last_cycle_at: datetime | None
+    rpcs_by_type: tuple[RpcStat, ...]
+    rpcs_by_user: tuple[RpcStat, ...]

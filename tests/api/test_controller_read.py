@@ -321,3 +321,34 @@ def test_steps_match_scontrol_show_step(cluster: Cluster) -> None:
         ours = cluster.steps(job_id)
         assert {s.step for s in ours} == steps, job_id
         assert all(s.job_id == job_id for s in ours)
+
+
+def test_stats_match_sdiag(cluster: Cluster) -> None:
+    text = run("sdiag").stdout
+    ours = cluster.stats()  # taken after: counters can only have grown
+
+    def value(label: str, section: str = "") -> int:
+        body = text.split(section, 1)[1] if section else text
+        match = re.search(rf"^\s*{re.escape(label)}:\s+(\d+)", body, re.M)
+        assert match, label
+        return int(match.group(1))
+
+    assert ours.server_threads >= 1
+    for label, attr in [
+        ("Jobs submitted", "jobs_submitted"),
+        ("Jobs started", "jobs_started"),
+        ("Jobs completed", "jobs_completed"),
+        ("Jobs canceled", "jobs_canceled"),
+        ("Jobs failed", "jobs_failed"),
+    ]:
+        assert getattr(ours, attr) == value(label), label
+    assert ours.main_cycles >= value("Total cycles", "Main schedule")
+    assert ours.backfill_cycles >= value("Total cycles", "Backfilling")
+    by_type = {r.id: r.count for r in ours.rpcs_by_type}
+    for rpc_id, count in re.findall(r"\(\s*(\d+)\) count:(\d+)", text.split("by user")[0]):
+        assert by_type[int(rpc_id)] >= int(count), rpc_id
+    users = {r.name: r.count for r in ours.rpcs_by_user}
+    for user, count in re.findall(
+        r"^\s+(\w+)\s+\(\s*\d+\) count:(\d+)", text.split("by user")[1], re.M
+    ):
+        assert users[user] >= int(count), user

@@ -33,6 +33,9 @@ EXTRA_PROTOTYPES = {
         "void slurm_free_stats_response_msg(stats_info_response_msg_t *);",
     # Slurm's own text for states and pending reasons (static strings: never freed).
     "slurm_job_reason_string": "char *slurm_job_reason_string(int);",
+    # Its later name: 24.11 and 26.05 export this one and no slurm_job_reason_string.
+    "slurm_job_state_reason_string":
+        "const char *slurm_job_state_reason_string(enum job_state_reason);",
     "slurm_job_state_string": "char *slurm_job_state_string(uint32_t);",
     "slurm_node_state_string": "char *slurm_node_state_string(uint32_t);",
     # Expands a host list into one xmalloc'd string (free with slurm_xfree_ptr). The host
