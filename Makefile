@@ -12,6 +12,7 @@ setup:
 demo: setup
 	scripts/cluster up
 	$(VENV)/bin/slurmlib version
+	$(VENV)/bin/slurmlib nodes
 
 test: setup
 	scripts/run-tests

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from ..errors import SlurmError
+from . import nodes
+from .output import Output
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -52,15 +54,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     version.add_argument("--json", action="store_true", help="machine-readable output")
     version.set_defaults(handler=_version)
+    nodes.add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler: Handler = args.handler
     try:
+        if hasattr(args, "runner"):
+            return int(args.runner(args, Output()))
+        handler: Handler = args.handler
         return handler(args)
+    except (ValueError, TypeError) as exc:
+        print(f"slurmlib {args.command}: {exc}", file=sys.stderr)
+        return 2
     except SlurmError as exc:
         print(f"slurmlib {args.command}: {exc}", file=sys.stderr)
         return 1

@@ -1,0 +1,44 @@
+"""Output for the ``slurmlib`` commands: a table for people, JSON for machines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+
+class Output:
+    """Writes tables (rich, coloured only on a terminal) and JSON."""
+
+    def __init__(self, stream: TextIO = sys.stdout, errors: TextIO = sys.stderr) -> None:
+        self.stream = stream
+        self.errors = errors
+
+    def json(self, data: Any) -> None:
+        json.dump(data, self.stream, indent=2, sort_keys=False)
+        self.stream.write("\n")
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        try:
+            from rich.console import Console
+            from rich.table import Table
+        except ImportError:  # rich is optional: plain aligned columns without it
+            widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
+            for row in [header, *rows]:
+                self.stream.write(
+                    "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+                    + "\n"
+                )
+            return
+        table = Table(box=None, header_style="bold")
+        for name in header:
+            table.add_column(name, justify="left" if name == header[0] else "right")
+        for row in rows:
+            table.add_row(*row)
+        # Off a terminal nothing is coloured and nothing is cut to 80 columns.
+        wide = None if self.stream.isatty() else 1000
+        Console(file=self.stream, highlight=False, width=wide).print(table)
+
+    def error(self, message: str) -> None:
+        self.errors.write(f"slurmlib: {message}\n")
