@@ -209,6 +209,14 @@ _STEP_NAMES = {
 }
 
 
+# Renamed in 26.05.
+_STEP_TRES_FIELD = (
+    "tres_alloc_str"
+    if capabilities.has_field("job_step_info_t", "tres_alloc_str")
+    else "tres_fmt_alloc_str"
+)
+
+
 def step(c: Any) -> JobStep:
     step_id = int(c.step_id.step_id)
     nodes = _text(c.nodes)
@@ -226,7 +234,7 @@ def step(c: Any) -> JobStep:
         num_tasks=cv.plain(int(c.num_tasks)),
         start_time=cv.timestamp(int(c.start_time)),
         time_limit=cv.duration_minutes(int(c.time_limit)),
-        tres_allocated=cv.tres(_text(c.tres_alloc_str)),
+        tres_allocated=cv.tres(_text(getattr(c, _STEP_TRES_FIELD))),
         user_id=uid,
         user_name=cv.user_name(uid),
     )

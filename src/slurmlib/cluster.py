@@ -262,7 +262,7 @@ class Cluster:
         _check_job_id(job_id)
         with native.api_lock:
             out = ffi.new("job_info_msg_t **")
-            rc = lib.slurm_load_job(out, job_id, _SHOW_ALL | _SHOW_DETAIL)
+            rc = lib.slurm_load_job(out, _job_arg(job_id), _SHOW_ALL | _SHOW_DETAIL)
             native.check(rc, f"loading job {job_id}")
             msg = out[0]
             try:
@@ -283,11 +283,7 @@ class Cluster:
             out = ffi.new("job_step_info_response_msg_t **")
             if _STEPS_BY_STEP_ID:
                 # From 25.11 the call takes a step id struct instead of two integers.
-                wanted = ffi.new("slurm_step_id_t *")
-                wanted.job_id = job_id
-                wanted.step_id = lib.NO_VAL
-                wanted.step_het_comp = lib.NO_VAL
-                rc = lib.slurm_get_job_steps(wanted, out, _SHOW_ALL)
+                rc = lib.slurm_get_job_steps(_step_id(job_id), out, _SHOW_ALL)
             else:
                 rc = lib.slurm_get_job_steps(0, job_id, lib.NO_VAL, out, _SHOW_ALL)
             native.check(rc, f"loading the steps of job {job_id}")
@@ -319,7 +315,7 @@ class Cluster:
             try:
                 return _readers.config(out[0])
             finally:
-                lib.slurm_free_ctl_conf(out[0])
+                _free_conf(out[0])
 
     def stats(self) -> Stats:
         """The controller's scheduler and RPC statistics (what ``sdiag`` prints)."""
@@ -375,6 +371,31 @@ def _populate_node_partitions(node_msg: Any) -> None:
 
 
 _STEPS_BY_STEP_ID = len(ffi.typeof(lib.slurm_get_job_steps).args) == 3
+# 26.05 renamed the free of slurm_load_ctl_conf's answer.
+_free_conf = (
+    lib.slurm_free_ctl_conf
+    if native.capabilities.has_function("slurm_free_ctl_conf")
+    else lib.slurm_free_conf
+)
+
+
+def _step_id(job_id: int, step_id: int = int(lib.NO_VAL)) -> Any:
+    """A ``slurm_step_id_t *`` as SLURM_STEP_ID_INITIALIZER makes it, for one job."""
+    wanted = ffi.new("slurm_step_id_t *")
+    for name, _ in ffi.typeof("slurm_step_id_t").fields:
+        if name != "sluid":
+            setattr(wanted, name, lib.NO_VAL)
+    wanted.job_id = job_id
+    wanted.step_id = step_id
+    return wanted
+
+
+# From 26.05 calls that name a job take a slurm_step_id_t by value, not a job id.
+_LOAD_JOB_BY_STEP_ID = ffi.typeof(lib.slurm_load_job).args[1].cname == "slurm_step_id_t"
+
+
+def _job_arg(job_id: int) -> Any:
+    return _step_id(job_id)[0] if _LOAD_JOB_BY_STEP_ID else job_id
 
 
 def _check_job_id(job_id: object) -> None:

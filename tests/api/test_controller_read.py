@@ -314,8 +314,14 @@ def test_loads_from_many_threads_agree(cluster: Cluster) -> None:
 def test_steps_match_scontrol_show_step(cluster: Cluster) -> None:
     reference: dict[int, set[str]] = {}
     for record in scontrol_oneliners("step"):
-        job_id, _, step = record["StepId"].partition(".")
-        reference.setdefault(int(job_id), set()).add(step)
+        job, _, step = record["StepId"].partition(".")
+        if "_" in job:  # an array task's step, "1234_5.batch": find the task's own job id
+            array_id, task = map(int, job.split("_"))
+            (task_job,) = [
+                j.job_id for j in cluster.jobs(job_ids=[array_id]) if j.array_task_id == task
+            ]
+            job = str(task_job)
+        reference.setdefault(int(job), set()).add(step)
     assert reference, "the seeded cluster has running jobs with steps"
     for job_id, steps in reference.items():
         ours = cluster.steps(job_id)

@@ -50,6 +50,8 @@ def declared_functions() -> set[str]:
     for header in HEADERS:
         for statement in _top_level_statements(_code(header)):
             flat = " ".join(statement.split())
+            # "extern int (name)(...)" declares name too (the parentheses stop a macro).
+            flat = re.sub(r"\(\s*([A-Za-z_]\w*)\s*\)\s*\(", r"\1(", flat)
             if flat.startswith("typedef") or "(" not in flat or "{" in flat:
                 continue
             # The function's name is the identifier right before the first '(' that does not
