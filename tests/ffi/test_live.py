@@ -18,7 +18,9 @@ def test_load_ctl_conf_returns_this_clusters_name(slurm_conf: Path) -> None:
         name = ffi.string(out[0].cluster_name).decode()
         version = ffi.string(out[0].version).decode()
     finally:
-        lib.slurm_free_ctl_conf(out[0])
+        # Renamed slurm_free_conf in 26.05.
+        free = getattr(lib, "slurm_free_ctl_conf", None) or lib.slurm_free_conf
+        free(out[0])
     config = {}
     for line in run("scontrol", "show", "config").stdout.splitlines():
         key, sep, value = line.partition(" = ")
@@ -48,7 +50,15 @@ def test_load_node_returns_every_node_scontrol_shows(slurm_conf: Path) -> None:
 def test_an_unknown_job_id_comes_back_as_the_typed_error(slurm_conf: Path) -> None:
     native.init()
     out = ffi.new("job_info_msg_t **")
-    rc = lib.slurm_load_job(out, 4_000_000_000, 0)
+    job: object = 4_000_000_000
+    if ffi.typeof(lib.slurm_load_job).args[1].cname == "slurm_step_id_t":
+        # From 26.05 a job is named by a step id struct, passed by value.
+        step = ffi.new("slurm_step_id_t *")
+        for name, _ in ffi.typeof("slurm_step_id_t").fields:
+            setattr(step, name, 0 if name == "sluid" else lib.NO_VAL)
+        step.job_id = 4_000_000_000
+        job = step[0]
+    rc = lib.slurm_load_job(out, job, 0)
     try:
         native.check(rc, "loading job 4000000000")
     except LookupError as exc:
