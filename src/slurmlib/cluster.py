@@ -21,7 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from . import _readers, native
+from . import _limits, _readers, native
 from .convert import timestamp
 from .errors import InvalidNodeName, SlurmError
 from .native import ffi, lib
@@ -31,6 +31,7 @@ from .records import (
     Job,
     JobStep,
     License,
+    Limits,
     Node,
     Partition,
     Record,
@@ -329,6 +330,25 @@ class Cluster:
             finally:
                 # Exported but in no public header: the only way to free sdiag's answer.
                 lib.slurm_free_stats_response_msg(out[0])
+
+    def limits(self) -> Limits:
+        """Live limits and usage of every association and QoS, from slurmctld's counters.
+
+        Works without slurmdbd: this is what the controller enforces right now.
+        """
+        with native.api_lock:
+            request = ffi.new("assoc_mgr_info_request_msg_t *")
+            request.flags = (
+                lib.ASSOC_MGR_INFO_FLAG_ASSOC
+                | lib.ASSOC_MGR_INFO_FLAG_QOS
+                | lib.ASSOC_MGR_INFO_FLAG_USERS
+            )
+            out = ffi.new("assoc_mgr_info_msg_t **")
+            native.check(lib.slurm_load_assoc_mgr_info(request, out), "loading limits")
+            try:
+                return _limits.convert(out[0])
+            finally:
+                lib.slurm_free_assoc_mgr_info_msg(out[0])
 
     def ping(self) -> tuple[ControllerPing, ...]:
         """Ask every configured slurmctld (primary first) whether it answers."""

@@ -22,13 +22,17 @@ from .convert import Unlimited
 from .states import JobState, NodeState
 
 __all__ = [
+    "AssocLimits",
     "Config",
     "ControllerPing",
     "Job",
     "JobStep",
     "License",
+    "Limits",
     "Node",
     "Partition",
+    "QosLimits",
+    "QosUserUsage",
     "Reservation",
     "RpcStat",
     "Snapshot",
@@ -394,3 +398,84 @@ class Stats(Record):
     backfill_last_cycle_at: datetime | None
     rpcs_by_type: tuple[RpcStat, ...]
     rpcs_by_user: tuple[RpcStat, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class QosUserUsage(Record):
+    """What one user has in use under one QoS (counted against its per-user limits)."""
+
+    user_id: int
+    user_name: str | None
+    jobs: int
+    submit_jobs: int
+    tres: dict[str, int]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class QosLimits(Record):
+    """A QoS's limits next to what is in use now, from the controller's live counters.
+
+    TRES limit dicts hold only the limits that are set, keyed by TRES name (``cpu``,
+    ``mem`` in MiB, ``gres/gpu``, ...); ``used_tres`` holds every TRES.
+    """
+
+    name: str
+    id: int
+    priority: int
+    grp_jobs: Limit
+    grp_submit_jobs: Limit
+    grp_wall: TimeLimit
+    grp_tres: dict[str, int]
+    grp_tres_mins: dict[str, int]
+    max_jobs_per_user: Limit
+    max_submit_jobs_per_user: Limit
+    max_jobs_per_account: Limit
+    max_submit_jobs_per_account: Limit
+    max_tres_per_user: dict[str, int]
+    max_tres_per_account: dict[str, int]
+    max_tres_per_job: dict[str, int]
+    max_tres_per_node: dict[str, int]
+    max_wall_per_job: TimeLimit
+    usage_raw: float | None
+    used_jobs: int
+    used_submit_jobs: int
+    used_tres: dict[str, int]
+    per_user: tuple[QosUserUsage, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AssocLimits(Record):
+    """An association (account, or user in an account)'s limits and live usage."""
+
+    id: int
+    account: str
+    user: str | None
+    user_id: int | None
+    partition: str | None
+    parent_account: str | None
+    shares_raw: Limit
+    grp_jobs: Limit
+    grp_submit_jobs: Limit
+    grp_wall: TimeLimit
+    grp_tres: dict[str, int]
+    grp_tres_mins: dict[str, int]
+    max_jobs: Limit
+    max_submit_jobs: Limit
+    max_tres_per_job: dict[str, int]
+    max_tres_per_node: dict[str, int]
+    max_wall_per_job: TimeLimit
+    usage_raw: float | None
+    shares_norm: float | None
+    fairshare: float | None
+    used_jobs: int
+    used_submit_jobs: int
+    used_tres: dict[str, int]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Limits(Record):
+    """The controller's association manager: every QoS and association, limits and usage."""
+
+    tres_names: tuple[str, ...]
+    qos: tuple[QosLimits, ...]
+    associations: tuple[AssocLimits, ...]

@@ -1,0 +1,135 @@
+"""The controller's live association and QoS limits and usage (``scontrol show assoc_mgr``).
+
+The association manager's message carries TRES limits and usage as arrays indexed like its
+``tres_names``; they become ``dict[str, int]`` keyed by TRES name (only the limits that are
+set; every TRES for usage). Lists inside the message are walked with libslurm's own list
+iterators and freed with the message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from . import convert as cv
+from .native import ffi, lib
+from .records import AssocLimits, Limits, QosLimits, QosUserUsage
+
+
+def _walk(xlist: Any, ctype: str) -> Iterator[Any]:
+    """The elements of a Slurm list, cast to ``ctype *``."""
+    if xlist == ffi.NULL:
+        return
+    iterator = lib.slurm_list_iterator_create(xlist)
+    try:
+        while True:
+            item = lib.slurm_list_next(iterator)
+            if item == ffi.NULL:
+                return
+            yield ffi.cast(ctype + " *", item)
+    finally:
+        lib.slurm_list_iterator_destroy(iterator)
+
+
+def _limits(array: Any, names: tuple[str, ...]) -> dict[str, int]:
+    """The TRES limits that are set (neither NO_VAL64 nor INFINITE64)."""
+    if array == ffi.NULL:
+        return {}
+    result = {}
+    for i, name in enumerate(names):
+        value = int(array[i])
+        if value not in (cv.NO_VAL64, cv.INFINITE64):
+            result[name] = value
+    return result
+
+
+def _used(array: Any, names: tuple[str, ...]) -> dict[str, int]:
+    if array == ffi.NULL:
+        return {}
+    return {name: int(array[i]) for i, name in enumerate(names)}
+
+
+def _minutes(value: int) -> timedelta | cv.Unlimited | None:
+    return cv.duration_minutes(value)
+
+
+def _qos(q: Any, names: tuple[str, ...]) -> QosLimits:
+    usage = q.usage
+    per_user = []
+    if usage != ffi.NULL:
+        for used in _walk(usage.user_limit_list, "slurmdb_used_limits_t"):
+            uid = int(used.uid)
+            per_user.append(
+                QosUserUsage(
+                    user_id=uid,
+                    user_name=cv.user_name(uid),
+                    jobs=int(used.jobs),
+                    submit_jobs=int(used.submit_jobs),
+                    tres=_used(used.tres, names),
+                )
+            )
+    return QosLimits(
+        name=cv.text(q.name) or "",
+        id=int(q.id),
+        priority=int(q.priority),
+        grp_jobs=cv.count(int(q.grp_jobs)),
+        grp_submit_jobs=cv.count(int(q.grp_submit_jobs)),
+        grp_wall=_minutes(int(q.grp_wall)),
+        grp_tres=_limits(q.grp_tres_ctld, names),
+        grp_tres_mins=_limits(q.grp_tres_mins_ctld, names),
+        max_jobs_per_user=cv.count(int(q.max_jobs_pu)),
+        max_submit_jobs_per_user=cv.count(int(q.max_submit_jobs_pu)),
+        max_jobs_per_account=cv.count(int(q.max_jobs_pa)),
+        max_submit_jobs_per_account=cv.count(int(q.max_submit_jobs_pa)),
+        max_tres_per_user=_limits(q.max_tres_pu_ctld, names),
+        max_tres_per_account=_limits(q.max_tres_pa_ctld, names),
+        max_tres_per_job=_limits(q.max_tres_pj_ctld, names),
+        max_tres_per_node=_limits(q.max_tres_pn_ctld, names),
+        max_wall_per_job=_minutes(int(q.max_wall_pj)),
+        usage_raw=float(usage.usage_raw) if usage != ffi.NULL else None,
+        used_jobs=int(usage.grp_used_jobs) if usage != ffi.NULL else 0,
+        used_submit_jobs=int(usage.grp_used_submit_jobs) if usage != ffi.NULL else 0,
+        used_tres=_used(usage.grp_used_tres, names) if usage != ffi.NULL else {},
+        per_user=tuple(per_user),
+    )
+
+
+def _assoc(a: Any, names: tuple[str, ...]) -> AssocLimits:
+    usage = a.usage
+    has_usage = usage != ffi.NULL
+    uid = int(a.uid)
+    return AssocLimits(
+        id=int(a.id),
+        account=cv.text(a.acct) or "",
+        user=cv.text(a.user) or None,
+        user_id=None if not cv.text(a.user) else uid,
+        partition=cv.text(a.partition) or None,
+        parent_account=cv.text(a.parent_acct) or None,
+        shares_raw=cv.count(int(a.shares_raw)),
+        grp_jobs=cv.count(int(a.grp_jobs)),
+        grp_submit_jobs=cv.count(int(a.grp_submit_jobs)),
+        grp_wall=_minutes(int(a.grp_wall)),
+        grp_tres=_limits(a.grp_tres_ctld, names),
+        grp_tres_mins=_limits(a.grp_tres_mins_ctld, names),
+        max_jobs=cv.count(int(a.max_jobs)),
+        max_submit_jobs=cv.count(int(a.max_submit_jobs)),
+        max_tres_per_job=_limits(a.max_tres_ctld, names),
+        max_tres_per_node=_limits(a.max_tres_pn_ctld, names),
+        max_wall_per_job=_minutes(int(a.max_wall_pj)),
+        usage_raw=float(usage.usage_raw) if has_usage else None,
+        shares_norm=float(usage.shares_norm) if has_usage else None,
+        fairshare=float(usage.fs_factor) if has_usage else None,
+        used_jobs=int(usage.used_jobs) if has_usage else 0,
+        used_submit_jobs=int(usage.used_submit_jobs) if has_usage else 0,
+        used_tres=_used(usage.grp_used_tres, names) if has_usage else {},
+    )
+
+
+def convert(msg: Any) -> Limits:
+    names = tuple(cv.text(msg.tres_names[i]) or "" for i in range(int(msg.tres_cnt)))
+    return Limits(
+        tres_names=names,
+        qos=tuple(_qos(q, names) for q in _walk(msg.qos_list, "slurmdb_qos_rec_t")),
+        associations=tuple(_assoc(a, names) for a in _walk(msg.assoc_list, "slurmdb_assoc_rec_t")),
+    )
