@@ -25,12 +25,16 @@ IMPORT_TARGET_MS = 150.0
 
 def import_ms(module: str, repeat: int) -> list[float]:
     code = (
-        "import time; t = time.perf_counter(); import " + module
+        "import time; t = time.perf_counter(); import "
+        + module
         + "; print((time.perf_counter() - t) * 1000)"
     )
     return [
-        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             check=True).stdout)
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            ).stdout
+        )
         for _ in range(repeat)
     ]
 
@@ -39,9 +43,20 @@ def build_seconds() -> float:
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-             "-w", out, str(REPO)],
-            check=True, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "-q",
+                "--no-deps",
+                "--no-build-isolation",
+                "-w",
+                out,
+                str(REPO),
+            ],
+            check=True,
+            capture_output=True,
         )
         return time.perf_counter() - start
 
