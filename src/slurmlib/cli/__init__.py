@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from ..errors import SlurmError
-from . import nodes
+from . import limits, nodes
 from .output import Output
 
 Handler = Callable[[argparse.Namespace], int]
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     version.add_argument("--json", action="store_true", help="machine-readable output")
     version.set_defaults(handler=_version)
     nodes.add_parser(sub)
+    limits.add_parser(sub)
     return parser
 
 
@@ -77,6 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (| head): not an error; keep Python from complaining at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

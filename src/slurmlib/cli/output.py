@@ -23,6 +23,7 @@ class Output:
         try:
             from rich.console import Console
             from rich.table import Table
+            from rich.text import Text
         except ImportError:  # rich is optional: plain aligned columns without it
             widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
             for row in [header, *rows]:
@@ -35,7 +36,8 @@ class Output:
         for name in header:
             table.add_column(name, justify="left" if name == header[0] else "right")
         for row in rows:
-            table.add_row(*row)
+            # Text, not markup: values such as "GrpTRES[cpu]" are data, not styles.
+            table.add_row(*(Text(str(cell)) for cell in row))
         # Off a terminal nothing is coloured and nothing is cut to 80 columns.
         wide = None if self.stream.isatty() else 1000
         Console(file=self.stream, highlight=False, width=wide).print(table)
