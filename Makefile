@@ -13,13 +13,17 @@ demo: setup
 	scripts/cluster up
 	$(VENV)/bin/slurmlib version
 	$(VENV)/bin/slurmlib nodes
+	$(VENV)/bin/slurmlib limits
 
+# The suite on this machine's Slurm, then again inside a Debian sid chroot (the newest
+# Slurm) built from the same tree: one source, several releases.
 test: setup
 	scripts/run-tests
+	scripts/matrix sid
 
 lint: setup
-	$(VENV)/bin/ruff check src tests bench scripts/*.py
-	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy
 
 bench: setup

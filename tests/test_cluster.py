@@ -118,10 +118,28 @@ def alive(pid: int) -> bool:
     return stat[stat.rindex(")") + 2] != "Z"
 
 
+def unix_sockets_in(directory: str) -> set[str]:
+    """The ``socket:[inode]`` links of the unix sockets bound to a path in ``directory``."""
+    found = set()
+    for line in Path("/proc/net/unix").read_text().splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 8 and fields[7].startswith(directory + "/"):
+            found.add(f"socket:[{fields[6]}]")
+    return found
+
+
 def processes_of(cluster_dir: Path) -> list[str]:
     """Live processes that belong to the cluster in ``cluster_dir``: its daemons name the
-    directory on their command line or in SLURM_CONF, and so do its jobs."""
-    marker = str(cluster_dir).encode()
+    directory on their command line or in SLURM_CONF, and so do its jobs. slurmstepd's
+    environment is blank from 24.11 on, but it works in the directory (cwd), keeps files
+    open there and listens on a socket in its spool directory."""
+    top = str(cluster_dir).rstrip("/")
+    marker = top.encode()
+    sockets = unix_sockets_in(top)
+
+    def inside(path: str) -> bool:
+        return path == top or path.startswith(top + "/") or path in sockets
+
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
@@ -129,9 +147,16 @@ def processes_of(cluster_dir: Path) -> list[str]:
         try:
             cmdline = (entry / "cmdline").read_bytes()
             environ = (entry / "environ").read_bytes()
+            links = [os.readlink(entry / "cwd")]
+            for fd in (entry / "fd").iterdir():
+                try:
+                    links.append(os.readlink(fd))
+                except OSError:
+                    continue
         except OSError:
             continue
-        if (marker in cmdline or marker in environ) and alive(int(entry.name)):
+        ours = marker in cmdline or marker in environ or any(map(inside, links))
+        if ours and alive(int(entry.name)):
             command = cmdline.replace(b"\0", b" ").decode(errors="replace")
             found.append(f"{entry.name}: {command}")
     return found
@@ -196,10 +221,24 @@ def test_live_nodes_run_a_slurmd_each_and_absent_ones_never_registered(
         assert "NOT_RESPONDING" not in nodes[name]["State"]
     absent = expand(seed["nodes"]["absent"])
     assert len(absent) >= 1000
+    down = set(expand(",".join(seed["nodes"]["down"])))
     for name in absent:
         assert nodes[name].get("Version", "(null)") == "(null)", f"{name} registered"
         assert nodes[name]["SlurmdStartTime"] == "None"
-        assert "NOT_RESPONDING" in nodes[name]["State"]
+        # Never answered a ping: DOWN, or drained before it was ever seen (UNKNOWN+DRAIN).
+        # An absent node that turns IDLE or loses NOT_RESPONDING got an answer from
+        # something (it was slurmctld itself, when the absent nodes' address could
+        # self-connect: see slurm.conf.in).
+        state = nodes[name]["State"].split("+")
+        assert "NOT_RESPONDING" in state, (name, nodes[name]["State"])
+        assert set(state[1:]) <= {"DRAIN", "NOT_RESPONDING"}, (name, nodes[name]["State"])
+        if name in down:
+            assert state[0] == "DOWN", (name, nodes[name]["State"])
+        else:
+            assert state[0] in ("UNKNOWN", "DOWN") and "DRAIN" in state, (
+                name,
+                nodes[name]["State"],
+            )
 
 
 def test_live_nodes_are_allocated_mixed_idle_and_drained(seed: dict[str, Any]) -> None:
