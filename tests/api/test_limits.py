@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pwd
 import re
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,13 @@ from ..slurmtools import run
 
 PAIR = re.compile(r"(\w+)=([^\s(]*)\(([^)]*)\)")  # Key=limit(used), limit "N" = none
 TRES = re.compile(r"([\w/]+)=(\w+)\(([^)]*)\)")
+
+
+def _uid(who: str) -> int:
+    if who.isdigit():
+        return int(who)
+    inner = re.search(r"\((\d+)\)", who)
+    return int(inner.group(1)) if inner else pwd.getpwnam(who).pw_uid
 
 
 def _limit(text: str) -> Any:
@@ -89,11 +97,13 @@ def test_qos_limits_and_usage_match_assoc_mgr(pair: tuple[Limits, str]) -> None:
         # Per-user usage under the QoS: "User Limits" then "<uid>" then its counters.
         users = {u.user_id: u for u in q.per_user}
         text = "\n".join(block)
-        for uid, jobs_limit, jobs_used, submit_used in re.findall(
-            r"^\s+(\d+)\n\s+MaxJobsPU=(\w*)\((\d+)\).*?MaxSubmitJobsPU=\w*\((\d+)\)", text, re.M
+        # 22.05 names the user by uid ("1003"), later releases by name ("carol(1003)").
+        for who, jobs_limit, jobs_used, submit_used in re.findall(
+            r"^\s+(\S+)\n\s+MaxJobsPU=(\w*)\((\d+)\).*?MaxSubmitJobsPU=\w*\((\d+)\)", text, re.M
         ):
-            assert users[int(uid)].jobs == int(jobs_used), (name, uid)
-            assert users[int(uid)].submit_jobs == int(submit_used), (name, uid)
+            uid = _uid(who)
+            assert users[uid].jobs == int(jobs_used), (name, who)
+            assert users[uid].submit_jobs == int(submit_used), (name, who)
             assert _same_limit(q.max_jobs_per_user, jobs_limit), name
             users_checked += 1
     assert users_checked > 0, "the seed runs jobs under QoS with per-user limits"
