@@ -310,45 +310,45 @@ class Cluster:
 
     def config(self) -> Config:
         """The controller's configuration (what ``scontrol show config`` prints)."""
-        with native.api_lock:
-            out = ffi.new("slurm_conf_t **")
-            native.check(lib.slurm_load_ctl_conf(0, out), "loading the configuration")
-            try:
-                return _readers.config(out[0])
-            finally:
-                _free_conf(out[0])
+        return _fetch(
+            "slurm_conf_t",
+            lambda out: lib.slurm_load_ctl_conf(0, out),
+            _free_conf,
+            _readers.config,
+            "loading the configuration",
+        )
 
     def stats(self) -> Stats:
         """The controller's scheduler and RPC statistics (what ``sdiag`` prints)."""
-        with native.api_lock:
-            request = ffi.new("stats_info_request_msg_t *")
-            request.command_id = lib.STAT_COMMAND_GET
-            out = ffi.new("stats_info_response_msg_t **")
-            native.check(lib.slurm_get_statistics(out, request), "loading statistics")
-            try:
-                return _readers.stats(out[0])
-            finally:
-                # Exported but in no public header: the only way to free sdiag's answer.
-                lib.slurm_free_stats_response_msg(out[0])
+        request = ffi.new("stats_info_request_msg_t *")
+        request.command_id = lib.STAT_COMMAND_GET
+        return _fetch(
+            "stats_info_response_msg_t",
+            lambda out: lib.slurm_get_statistics(out, request),
+            # Exported but in no public header: the only way to free sdiag's answer.
+            lib.slurm_free_stats_response_msg,
+            _readers.stats,
+            "loading statistics",
+        )
 
     def limits(self) -> Limits:
         """Live limits and usage of every association and QoS, from slurmctld's counters.
 
         Works without slurmdbd: this is what the controller enforces right now.
         """
-        with native.api_lock:
-            request = ffi.new("assoc_mgr_info_request_msg_t *")
-            request.flags = (
-                lib.ASSOC_MGR_INFO_FLAG_ASSOC
-                | lib.ASSOC_MGR_INFO_FLAG_QOS
-                | lib.ASSOC_MGR_INFO_FLAG_USERS
-            )
-            out = ffi.new("assoc_mgr_info_msg_t **")
-            native.check(lib.slurm_load_assoc_mgr_info(request, out), "loading limits")
-            try:
-                return _limits.convert(out[0])
-            finally:
-                lib.slurm_free_assoc_mgr_info_msg(out[0])
+        request = ffi.new("assoc_mgr_info_request_msg_t *")
+        request.flags = (
+            lib.ASSOC_MGR_INFO_FLAG_ASSOC
+            | lib.ASSOC_MGR_INFO_FLAG_QOS
+            | lib.ASSOC_MGR_INFO_FLAG_USERS
+        )
+        return _fetch(
+            "assoc_mgr_info_msg_t",
+            lambda out: lib.slurm_load_assoc_mgr_info(request, out),
+            lib.slurm_free_assoc_mgr_info_msg,
+            _limits.convert,
+            "loading limits",
+        )
 
     def ping(self) -> tuple[ControllerPing, ...]:
         """Ask every configured slurmctld (primary first) whether it answers."""
@@ -377,6 +377,26 @@ class Cluster:
         return tuple(results)
 
     _controllers: tuple[str, ...] | None = None
+
+
+T = TypeVar("T")
+
+
+def _fetch(
+    ctype: str,
+    call: Callable[[Any], int],
+    free: Callable[[Any], None],
+    convert: Callable[[Any], T],
+    what: str,
+) -> T:
+    """One non-incremental load: call, check, copy the answer out, free it."""
+    with native.api_lock:
+        out = ffi.new(ctype + " **")
+        native.check(call(out), what)
+        try:
+            return convert(out[0])
+        finally:
+            free(out[0])
 
 
 def _populate_node_partitions(node_msg: Any) -> None:
