@@ -7,7 +7,6 @@ durations ``timedelta``, memory is in MiB, TRES strings become ``dict[str, int]`
 
 from __future__ import annotations
 
-import grp
 import pwd
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -21,7 +20,6 @@ __all__ = [
     "count",
     "duration_minutes",
     "expand_hostlist",
-    "group_name",
     "split_list",
     "text",
     "timestamp",
@@ -169,13 +167,3 @@ def user_name(uid: int) -> str | None:
         return pwd.getpwuid(uid).pw_name
     except KeyError:
         return str(uid)
-
-
-@lru_cache(maxsize=1024)
-def group_name(gid: int) -> str | None:
-    if gid in _NOT_SET:
-        return None
-    try:
-        return grp.getgrgid(gid).gr_name
-    except KeyError:
-        return str(gid)

@@ -22,8 +22,6 @@ import select
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -52,12 +50,10 @@ __all__ = [
     "errno_name",
     "error_for",
     "ffi",
-    "finalised",
     "init",
     "initialised_config",
     "lib",
     "loaded_api_version",
-    "locked",
 ]
 
 # Slurm's plugins are not linked against libslurm: they find slurm_* symbols in the global
@@ -297,11 +293,6 @@ def _fini() -> None:
             lib.slurm_fini()
 
 
-def finalised() -> bool:
-    """True once ``slurm_fini`` ran (at exit): owners then leave C memory to the OS."""
-    return _finalised
-
-
 # --- capabilities -------------------------------------------------------------------------
 
 
@@ -342,10 +333,3 @@ def _is_function(name: str) -> bool:
 
 
 capabilities = Capabilities()
-
-
-@contextmanager
-def locked() -> Iterator[None]:
-    """Hold :data:`api_lock` for a sequence of libslurm calls."""
-    with api_lock:
-        yield
