@@ -14,7 +14,7 @@ from typing import Any
 
 from . import convert as cv
 from .native import ffi, lib
-from .records import AssocLimits, Limits, QosLimits, QosUserUsage
+from .records import AssocLimits, Limits, QosLimits, QosUserUsage, Share
 
 
 def _walk(xlist: Any, ctype: str) -> Iterator[Any]:
@@ -133,3 +133,47 @@ def convert(msg: Any) -> Limits:
         qos=tuple(_qos(q, names) for q in _walk(msg.qos_list, "slurmdb_qos_rec_t")),
         associations=tuple(_assoc(a, names) for a in _walk(msg.assoc_list, "slurmdb_assoc_rec_t")),
     )
+
+
+def _raw_shares(value: int) -> int | cv.Unlimited | None:
+    # SLURMDB_FS_USE_PARENT: the association takes its parent's shares (sshare: "parent").
+    return None if value == lib.SLURMDB_FS_USE_PARENT else cv.count(value)
+
+
+def shares(msg: Any) -> tuple[Share, ...]:
+    """The fair-share tree from the association manager's message, in tree order.
+
+    The controller packs each association's usage (raw and effective usage, fair-share
+    factor, TRES-seconds of running jobs) with it; this is the data ``sshare`` prints.
+    """
+    names = tuple(cv.text(msg.tres_names[i]) or "" for i in range(int(msg.tres_cnt)))
+    depth_of_account: dict[str, int] = {}
+    rows = []
+    for a in _walk(msg.assoc_list, "slurmdb_assoc_rec_t"):
+        account = cv.text(a.acct) or ""
+        user = cv.text(a.user) or None
+        parent = cv.text(a.parent_acct) or None
+        if user is None:
+            depth = 0 if parent is None else depth_of_account.get(parent, 0) + 1
+            depth_of_account[account] = depth
+        else:
+            depth = depth_of_account.get(account, 0) + 1
+        usage = a.usage
+        has_usage = usage != ffi.NULL
+        run_secs = usage.grp_used_tres_run_secs if has_usage else ffi.NULL
+        rows.append(
+            Share(
+                account=account,
+                user=user,
+                partition=cv.text(a.partition) or None,
+                parent_account=parent,
+                depth=depth,
+                raw_shares=_raw_shares(int(a.shares_raw)),
+                norm_shares=float(usage.shares_norm) if has_usage else 0.0,
+                raw_usage=float(usage.usage_raw) if has_usage else 0.0,
+                effective_usage=float(usage.usage_efctv) if has_usage else 0.0,
+                fairshare=float(usage.fs_factor) if has_usage and user is not None else None,
+                tres_run_minutes={k: v // 60 for k, v in _used(run_secs, names).items()},
+            )
+        )
+    return tuple(rows)

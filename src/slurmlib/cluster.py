@@ -36,6 +36,7 @@ from .records import (
     Partition,
     Record,
     Reservation,
+    Share,
     Snapshot,
     Stats,
 )
@@ -348,6 +349,22 @@ class Cluster:
             lib.slurm_free_assoc_mgr_info_msg,
             _limits.convert,
             "loading limits",
+        )
+
+    def shares(self) -> tuple[Share, ...]:
+        """The fair-share tree, as ``sshare -a -l`` shows it, in tree order.
+
+        Read from the controller's association manager (with usage), like ``limits()``:
+        libslurm has no public call for sshare's own request.
+        """
+        request = ffi.new("assoc_mgr_info_request_msg_t *")
+        request.flags = lib.ASSOC_MGR_INFO_FLAG_ASSOC
+        return _fetch(
+            "assoc_mgr_info_msg_t",
+            lambda out: lib.slurm_load_assoc_mgr_info(request, out),
+            lib.slurm_free_assoc_mgr_info_msg,
+            _limits.shares,
+            "loading fair-share",
         )
 
     def ping(self) -> tuple[ControllerPing, ...]:

@@ -35,6 +35,7 @@ __all__ = [
     "QosUserUsage",
     "Reservation",
     "RpcStat",
+    "Share",
     "Snapshot",
     "Stats",
 ]
@@ -479,3 +480,24 @@ class Limits(Record):
     tres_names: tuple[str, ...]
     qos: tuple[QosLimits, ...]
     associations: tuple[AssocLimits, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Share(Record):
+    """One row of the fair-share tree (what ``sshare -a -l`` prints).
+
+    ``depth`` is the row's level below ``root`` (0), so the tree can be drawn in list order.
+    ``fairshare`` is set on user rows only: Slurm computes no factor for accounts.
+    """
+
+    account: str
+    user: str | None
+    partition: str | None
+    parent_account: str | None
+    depth: int
+    raw_shares: Limit
+    norm_shares: float
+    raw_usage: float
+    effective_usage: float
+    fairshare: float | None
+    tres_run_minutes: dict[str, int]
