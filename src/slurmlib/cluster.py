@@ -21,7 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from . import _limits, _readers, native
+from . import _limits, _readers, _topology, native
 from .convert import timestamp
 from .errors import InvalidNodeName, SlurmError
 from .native import ffi, lib
@@ -39,6 +39,7 @@ from .records import (
     Share,
     Snapshot,
     Stats,
+    Switch,
 )
 from .states import JobState
 
@@ -365,6 +366,16 @@ class Cluster:
             lib.slurm_free_assoc_mgr_info_msg,
             _limits.shares,
             "loading fair-share",
+        )
+
+    def topology(self) -> tuple[Switch, ...]:
+        """The switches of the network topology (empty when no topology is configured)."""
+        return _fetch(
+            "topo_info_response_msg_t",
+            lambda out: lib.slurm_load_topo(out, *_topology.load_args()),
+            lib.slurm_free_topo_info_msg,
+            _topology.convert,
+            "loading the topology",
         )
 
     def ping(self) -> tuple[ControllerPing, ...]:

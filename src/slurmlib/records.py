@@ -38,6 +38,8 @@ __all__ = [
     "Share",
     "Snapshot",
     "Stats",
+    "SubmitResult",
+    "WillRun",
 ]
 
 Limit = int | Unlimited | None
@@ -442,6 +444,8 @@ class QosLimits(Record):
     used_submit_jobs: int
     used_tres: dict[str, int]
     per_user: tuple[QosUserUsage, ...]
+    preempt: tuple[str, ...] = ()
+    """The QoS whose jobs this QoS's jobs may preempt (PreemptType=preempt/qos)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -501,3 +505,45 @@ class Share(Record):
     effective_usage: float
     fairshare: float | None
     tres_run_minutes: dict[str, int]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Switch(Record):
+    """A switch of the network topology (``scontrol show topology``)."""
+
+    name: str
+    level: int
+    """0 for a leaf switch, one more per level above."""
+    link_speed: int
+    nodes: str | None
+    """The nodes below the switch as Slurm writes them (``"node[1-4]"``)."""
+    node_names: tuple[str, ...]
+    switches: tuple[str, ...]
+    """The switches directly below (empty for a leaf)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SubmitResult(Record):
+    """What the controller answered to a batch submission."""
+
+    job_id: int
+    """The job's id; for an array, the id of the whole array (``scancel`` takes it)."""
+    array_task_ids: tuple[int, ...]
+    """The array's task ids (``job_id``\\ ``_``\\ task names one); empty for a plain job."""
+    message: str | None
+    """What a job_submit plugin told the user, if anything."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WillRun(Record):
+    """When and where the controller would start a job (``sbatch --test-only``)."""
+
+    start_time: datetime | None
+    nodes: str | None
+    """As Slurm writes them (``"node[1-2]"``)."""
+    node_names: tuple[str, ...]
+    partition: str | None
+    cpus: int | None
+    preempted_job_ids: tuple[int, ...]
+    """Jobs that would be preempted to start it."""
+    message: str | None
