@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from ..errors import SlurmError
-from . import limits, nodes
+from . import exporter, limits, nodes
 from .output import Output
 
 Handler = Callable[[argparse.Namespace], int]
@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     version.set_defaults(handler=_version)
     nodes.add_parser(sub)
     limits.add_parser(sub)
+    exporter.add_parser(sub)
     return parser
 
 

@@ -1,0 +1,221 @@
+"""The background poller: loads the controller's state and keeps metric families ready.
+
+Each poll asks the controller for every source (nodes, jobs, ...). Node, partition, job
+and license loads are incremental: when nothing changed, :class:`~slurmlib.Cluster` hands
+back the very snapshot object of the previous poll, and the poller then keeps the families
+it built from it instead of building them again. A poll with nothing changed costs the
+round trips and little else.
+
+Scrapes never wait for the controller: they read :attr:`Poller.state`, one immutable
+object that each poll replaces whole. When the controller stops answering, the poll ends
+at the first source that cannot reach it (every further call would wait out the same
+timeout); the families of the last good poll stay, and their age shows how stale they are.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from prometheus_client.core import Metric
+
+from ..cluster import Cluster
+from ..errors import AuthenticationError, ControllerUnreachable, SlurmError, SlurmTimeout
+from .accounts import limit_metrics, share_metrics
+from .metrics import LiveMetrics, job_metrics, license_metrics, node_metrics
+from .scheduler import scheduler_metrics
+
+__all__ = ["Built", "PollState", "Poller", "Source", "SourceState", "default_sources"]
+
+log = logging.getLogger("slurmlib.exporter")
+
+# The errors that mean "the controller cannot be reached", as opposed to one request refused.
+UNREACHABLE = (ControllerUnreachable, SlurmTimeout, AuthenticationError)
+
+
+@dataclass(frozen=True)
+class Built:
+    """The families built from one source's data, and its scrape-time families."""
+
+    families: tuple[Metric, ...]
+    live: LiveMetrics | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """One kind of controller data: how to load it and how to turn it into families.
+
+    ``load`` returns a tuple of objects; when each is the very object the previous poll
+    returned (an unchanged incremental load), ``build`` is not called again.
+    """
+
+    name: str
+    load: Callable[[Cluster], tuple[Any, ...]]
+    build: Callable[..., Built]
+
+
+@dataclass(frozen=True)
+class SourceState:
+    built: Built
+    inputs: tuple[Any, ...]
+    refreshed_at: float
+    """Unix time of the last poll that loaded this source successfully."""
+
+
+@dataclass(frozen=True)
+class PollState:
+    """Everything a scrape needs, as of the last poll."""
+
+    up: bool = False
+    """Whether the last poll reached the controller."""
+    sources: Mapping[str, SourceState] = field(default_factory=dict)
+    polls: int = 0
+    errors: Mapping[str, int] = field(default_factory=dict)
+    """Failed loads per source since the exporter started."""
+    last_success: float | None = None
+    """Unix time of the last poll in which every source loaded."""
+    duration: float | None = None
+    """Wall-clock seconds of the last poll."""
+    cpu: float | None = None
+    """CPU seconds the poller's thread spent on the last poll."""
+
+
+def default_sources(user_labels: bool = True) -> tuple[Source, ...]:
+    """What the exporter polls, in order: nodes first, the cheapest test of the controller."""
+
+    def jobs(snapshot: Any) -> Built:
+        families, live = job_metrics(snapshot, user_labels)
+        return Built(tuple(families), live)
+
+    sources = [
+        Source(
+            "nodes",
+            lambda c: (c.nodes(), c.partitions()),
+            lambda nodes, parts: Built(tuple(node_metrics(nodes, parts))),
+        ),
+        Source("jobs", lambda c: (c.jobs(),), jobs),
+        Source(
+            "licenses",
+            lambda c: (c.licenses(),),
+            lambda lics: Built(tuple(license_metrics(lics))),
+        ),
+        Source(
+            "scheduler",
+            lambda c: (c.stats(),),
+            lambda stats: Built(tuple(scheduler_metrics(stats, user_labels))),
+        ),
+        Source(
+            "limits",
+            lambda c: (c.limits(),),
+            lambda limits: Built(tuple(limit_metrics(limits))),
+        ),
+        Source(
+            "shares",
+            lambda c: (c.shares(),),
+            lambda rows: Built(tuple(share_metrics(rows, user_labels))),
+        ),
+    ]
+    return tuple(sources)
+
+
+class Poller:
+    """Polls ``cluster`` every ``interval`` seconds in a daemon thread."""
+
+    def __init__(
+        self,
+        cluster: Cluster,
+        interval: float,
+        *,
+        user_labels: bool = True,
+        sources: tuple[Source, ...] | None = None,
+    ) -> None:
+        if not interval > 0:
+            raise ValueError(f"the poll interval must be positive, not {interval!r}")
+        self.cluster = cluster
+        self.interval = interval
+        self.sources = sources if sources is not None else default_sources(user_labels)
+        self.state = PollState()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def poll(self) -> PollState:
+        """One poll: load every source, rebuild what changed, publish the new state."""
+        started = time.time()
+        wall = time.perf_counter()
+        cpu = time.thread_time()
+        previous = self.state
+        sources = dict(previous.sources)
+        errors = dict(previous.errors)
+        reached = True
+        complete = True
+        for source in self.sources:
+            try:
+                inputs = source.load(self.cluster)
+            except UNREACHABLE as exc:
+                errors[source.name] = errors.get(source.name, 0) + 1
+                if previous.up or previous.polls == 0:
+                    log.warning("controller unreachable: %s", exc)
+                reached = complete = False
+                break
+            except SlurmError as exc:
+                errors[source.name] = errors.get(source.name, 0) + 1
+                log.warning("%s: %s", source.name, exc)
+                complete = False
+                continue
+            old = sources.get(source.name)
+            if old is not None and _same(old.inputs, inputs):
+                built = old.built
+            else:
+                built = source.build(*inputs)
+            sources[source.name] = SourceState(built, inputs, started)
+        if reached and not previous.up and previous.polls:
+            log.warning("controller reachable again")
+        self.state = state = PollState(
+            up=reached,
+            sources=MappingProxyType(sources),
+            polls=previous.polls + 1,
+            errors=MappingProxyType(errors),
+            last_success=started if complete else previous.last_success,
+            duration=time.perf_counter() - wall,
+            cpu=time.thread_time() - cpu,
+        )
+        return state
+
+    # --- the thread ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Poll now and then every ``interval`` seconds, in the background."""
+        if self._thread is not None:
+            raise RuntimeError("the poller is already running")
+        self._thread = threading.Thread(target=self._run, name="slurmlib-poller", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop polling; waits up to ``timeout`` for a poll in progress to finish."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        due = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                self.poll()
+            except Exception:
+                # A bug in building one family must not end the exporter: keep the last
+                # state, say what happened, and try again next time.
+                log.exception("poll failed")
+            due += self.interval
+            now = time.monotonic()
+            if due < now:  # a poll overran the interval: start the next one now
+                due = now
+            self._stop.wait(due - now)
+
+
+def _same(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
+    return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))

@@ -1,0 +1,117 @@
+"""Serving the poller's state over HTTP, in Prometheus' text format.
+
+The collector reads the poller's last published state and never calls into Slurm: a
+scrape costs the rendering of families that are already built, plus a few families that
+depend on the clock (the data's age, the pending jobs' ages).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.process_collector import ProcessCollector
+from prometheus_client.registry import CollectorRegistry
+
+from .poller import Poller, PollState
+
+__all__ = ["SlurmCollector", "exporter_metrics", "registry_for", "serve"]
+
+
+class SlurmCollector:
+    """A prometheus_client collector serving a :class:`Poller`'s cached state."""
+
+    def __init__(self, poller: Poller) -> None:
+        self.poller = poller
+
+    def collect(self) -> Iterator[Metric]:
+        state = self.poller.state  # one read: every family of a scrape is from one poll
+        now = time.time()
+        yield from exporter_metrics(state, now, self.poller.interval)
+        for source in state.sources.values():
+            yield from source.built.families
+            if source.built.live is not None:
+                yield from source.built.live(now)
+
+
+def exporter_metrics(state: PollState, now: float, interval: float) -> list[Metric]:
+    """``slurm_up`` and the exporter's own health: how old each source's data is."""
+    up = GaugeMetricFamily(
+        "slurm_up",
+        "1 when the exporter's last poll reached slurmctld, else 0 (the other metrics are "
+        "then those of the last good poll: see slurm_exporter_data_age_seconds).",
+        value=1.0 if state.up else 0.0,
+    )
+    families: list[Metric] = [up]
+    age = GaugeMetricFamily(
+        "slurm_exporter_data_age_seconds",
+        "Seconds since the data of this source was last loaded from the controller.",
+        labels=["source"],
+    )
+    for name, source in state.sources.items():
+        age.add_metric([name], max(now - source.refreshed_at, 0.0))
+    families.append(age)
+    if state.last_success is not None:
+        families.append(
+            GaugeMetricFamily(
+                "slurm_exporter_last_poll_success_timestamp_seconds",
+                "When the last poll that loaded every source started (Unix time).",
+                value=state.last_success,
+            )
+        )
+    if state.duration is not None:
+        families.append(
+            GaugeMetricFamily(
+                "slurm_exporter_poll_duration_seconds",
+                "Wall-clock time of the last poll.",
+                value=state.duration,
+            )
+        )
+    if state.cpu is not None:
+        families.append(
+            GaugeMetricFamily(
+                "slurm_exporter_poll_cpu_seconds",
+                "CPU time the exporter spent on the last poll.",
+                value=state.cpu,
+            )
+        )
+    families.append(
+        GaugeMetricFamily(
+            "slurm_exporter_poll_interval_seconds",
+            "Time between the starts of two polls.",
+            value=interval,
+        )
+    )
+    families.append(
+        CounterMetricFamily("slurm_exporter_polls", "Polls since start.", value=state.polls)
+    )
+    errors = CounterMetricFamily(
+        "slurm_exporter_poll_errors",
+        "Failed loads since start, by source.",
+        labels=["source"],
+    )
+    for name, count in sorted(state.errors.items()):
+        errors.add_metric([name], count)
+    families.append(errors)
+    return families
+
+
+def registry_for(poller: Poller) -> CollectorRegistry:
+    """A registry with the Slurm collector and the exporter process' own CPU and memory."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(SlurmCollector(poller))
+    ProcessCollector(registry=registry)
+    return registry
+
+
+def serve(registry: CollectorRegistry, host: str, port: int) -> WSGIServer:
+    """Serve ``registry`` on ``host:port`` in daemon threads; port 0 picks a free one.
+
+    Returns the server: ``server.server_address`` says where it listens,
+    ``server.shutdown()`` stops it.
+    """
+    server, _ = start_http_server(port, addr=host, registry=registry)
+    return server
