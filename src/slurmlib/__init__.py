@@ -20,6 +20,7 @@ __all__ = [
     "Config",
     "ControllerPing",
     "Job",
+    "JobSpec",
     "JobState",
     "JobStep",
     "License",
@@ -29,6 +30,8 @@ __all__ = [
     "Reservation",
     "SlurmError",
     "Snapshot",
+    "SubmitResult",
+    "WillRun",
     "__version__",
 ]
 
@@ -44,6 +47,9 @@ _LAZY = {
     "Partition": "slurmlib.records",
     "Reservation": "slurmlib.records",
     "Snapshot": "slurmlib.records",
+    "SubmitResult": "slurmlib.records",
+    "WillRun": "slurmlib.records",
+    "JobSpec": "slurmlib.jobspec",
     "JobState": "slurmlib.states",
     "NodeState": "slurmlib.states",
     "SlurmError": "slurmlib.errors",
@@ -53,6 +59,7 @@ if TYPE_CHECKING:
     from .cluster import Cluster
     from .convert import UNLIMITED
     from .errors import SlurmError
+    from .jobspec import JobSpec
     from .records import (
         Config,
         ControllerPing,
@@ -62,6 +69,8 @@ if TYPE_CHECKING:
         Partition,
         Reservation,
         Snapshot,
+        SubmitResult,
+        WillRun,
     )
     from .states import JobState, NodeState
 

@@ -17,13 +17,15 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from . import _limits, _readers, _topology, native
-from .convert import timestamp
+from . import _control, _limits, _readers, _submit, _topology, native
+from ._control import JobRef
+from .convert import Unlimited, timestamp
 from .errors import InvalidNodeName, SlurmError
+from .jobspec import JobSpec
 from .native import ffi, lib
 from .records import (
     Config,
@@ -39,7 +41,9 @@ from .records import (
     Share,
     Snapshot,
     Stats,
+    SubmitResult,
     Switch,
+    WillRun,
 )
 from .states import JobState
 
@@ -405,6 +409,263 @@ class Cluster:
         return tuple(results)
 
     _controllers: tuple[str, ...] | None = None
+
+    # --- acting on jobs --------------------------------------------------------------
+    # Job arguments are an id, or Slurm's text for a job ("12", "12_3" for one array task).
+
+    def submit(self, spec: JobSpec) -> SubmitResult:
+        """Submit a batch job; returns its id (and an array's task ids)."""
+        return _submit.submit(spec)
+
+    def will_run(self, spec: JobSpec) -> WillRun:
+        """When and where ``spec`` would start, without submitting it (sbatch --test-only)."""
+        return _submit.will_run(spec)
+
+    def cancel(self, job: JobRef, signal: int | str | None = None) -> None:
+        """Cancel a job, an array task or a whole array; with ``signal``, signal it instead."""
+        _control.cancel(job, signal)
+
+    def signal(self, job: JobRef, signal: int | str, scope: str = "full") -> None:
+        """Signal a running job: ``scope`` "full" (every process, the batch script too),
+        "batch" (the batch script only) or "steps" (its steps only, scancel's default)."""
+        _control.send_signal(job, signal, scope)
+
+    def hold(self, job: JobRef, user: bool = False) -> None:
+        """Hold a pending job (``user=True``: a hold its owner may release)."""
+        _control.hold(job, user)
+
+    def release(self, job: JobRef) -> None:
+        _control.release(job)
+
+    def requeue(self, job: JobRef, hold: bool = False) -> None:
+        _control.requeue(job, hold)
+
+    def suspend(self, job: JobRef) -> None:
+        _control.suspend(job)
+
+    def resume(self, job: JobRef) -> None:
+        """Resume a suspended job (for nodes, see :meth:`resume_nodes`)."""
+        _control.resume(job)
+
+    def update_job(
+        self,
+        job: JobRef,
+        *,
+        time_limit: timedelta | int | Unlimited | None = None,
+        partition: str | Iterable[str] | None = None,
+        qos: str | None = None,
+        account: str | None = None,
+        priority: int | None = None,
+        nice: int | None = None,
+        name: str | None = None,
+        dependency: str | None = None,
+        comment: str | None = None,
+    ) -> None:
+        """Change a job (``scontrol update job``); ``None`` leaves a field as it is."""
+        _control.update_job(
+            job,
+            time_limit=time_limit,
+            partition=partition,
+            qos=qos,
+            account=account,
+            priority=priority,
+            nice=nice,
+            name=name,
+            dependency=dependency,
+            comment=comment,
+        )
+
+    # --- acting on nodes -------------------------------------------------------------
+    # Nodes are a host list ("node[1-2]") or a list of names.
+
+    def drain(self, nodes: str | Iterable[str], reason: str) -> None:
+        """Let running jobs finish, start no new ones (``State=DRAIN``)."""
+        _control.update_node(nodes, state="DRAIN", reason=reason)
+
+    def resume_nodes(self, nodes: str | Iterable[str]) -> None:
+        """Return drained or down nodes to service (``State=RESUME``)."""
+        _control.update_node(nodes, state="RESUME")
+
+    def down(self, nodes: str | Iterable[str], reason: str) -> None:
+        """Mark nodes DOWN: the jobs running on them are killed."""
+        _control.update_node(nodes, state="DOWN", reason=reason)
+
+    def update_node(
+        self,
+        nodes: str | Iterable[str],
+        *,
+        state: str | None = None,
+        reason: str | None = None,
+        weight: int | None = None,
+        features: str | Iterable[str] | None = None,
+        active_features: str | Iterable[str] | None = None,
+        gres: str | None = None,
+        comment: str | None = None,
+    ) -> None:
+        """Change nodes (``scontrol update node``). ``state``: DOWN, DRAIN, FAIL, RESUME,
+        UNDRAIN, POWER_DOWN or POWER_UP; DOWN, DRAIN and FAIL need a ``reason``."""
+        _control.update_node(
+            nodes,
+            state=state,
+            reason=reason,
+            weight=weight,
+            features=features,
+            active_features=active_features,
+            gres=gres,
+            comment=comment,
+        )
+
+    # --- reservations ----------------------------------------------------------------
+
+    def create_reservation(
+        self,
+        name: str | None = None,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        duration: timedelta | int | Unlimited | None = None,
+        nodes: str | Iterable[str] | None = None,
+        node_count: int | None = None,
+        users: str | Iterable[str] | None = None,
+        accounts: str | Iterable[str] | None = None,
+        partition: str | None = None,
+        flags: Iterable[str] | None = None,
+        features: str | None = None,
+    ) -> str:
+        """Create a reservation and return its name.
+
+        ``start`` defaults to now; give ``end`` or ``duration`` (minutes or timedelta),
+        ``nodes`` (a host list, or "ALL") or ``node_count``, and ``users`` or ``accounts``.
+        ``flags`` by scontrol's names: MAINT, IGNORE_JOBS, DAILY, WEEKLY, FLEX, ...
+        """
+        return _control.create_reservation(
+            name,
+            start=start,
+            end=end,
+            duration=duration,
+            nodes=nodes,
+            node_count=node_count,
+            users=users,
+            accounts=accounts,
+            partition=partition,
+            flags=flags,
+            features=features,
+        )
+
+    def update_reservation(
+        self,
+        name: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        duration: timedelta | int | Unlimited | None = None,
+        nodes: str | Iterable[str] | None = None,
+        node_count: int | None = None,
+        users: str | Iterable[str] | None = None,
+        accounts: str | Iterable[str] | None = None,
+        partition: str | None = None,
+        flags: Iterable[str] | None = None,
+        features: str | None = None,
+    ) -> None:
+        """Change a reservation; ``None`` leaves a field as it is."""
+        _control.update_reservation(
+            name,
+            start=start,
+            end=end,
+            duration=duration,
+            nodes=nodes,
+            node_count=node_count,
+            users=users,
+            accounts=accounts,
+            partition=partition,
+            flags=flags,
+            features=features,
+        )
+
+    def delete_reservation(self, name: str) -> None:
+        _control.delete_reservation(name)
+
+    # --- partitions --------------------------------------------------------------------
+
+    def create_partition(
+        self,
+        name: str,
+        *,
+        nodes: str | Iterable[str] | None = None,
+        state: str | None = None,
+        max_time: timedelta | int | Unlimited | None = None,
+        default_time: timedelta | int | Unlimited | None = None,
+        max_nodes: int | Unlimited | None = None,
+        min_nodes: int | None = None,
+        priority_tier: int | None = None,
+        allow_accounts: str | Iterable[str] | None = None,
+        allow_qos: str | Iterable[str] | None = None,
+        allow_groups: str | Iterable[str] | None = None,
+        default: bool | None = None,
+        hidden: bool | None = None,
+        root_only: bool | None = None,
+        exclusive_user: bool | None = None,
+    ) -> None:
+        """Create a partition. ``state``: UP, DOWN, DRAIN or INACTIVE; times in minutes or
+        as timedelta; ``allow_*`` take names or "ALL"."""
+        _control.create_partition(
+            name,
+            nodes=nodes,
+            state=state,
+            max_time=max_time,
+            default_time=default_time,
+            max_nodes=max_nodes,
+            min_nodes=min_nodes,
+            priority_tier=priority_tier,
+            allow_accounts=allow_accounts,
+            allow_qos=allow_qos,
+            allow_groups=allow_groups,
+            default=default,
+            hidden=hidden,
+            root_only=root_only,
+            exclusive_user=exclusive_user,
+        )
+
+    def update_partition(
+        self,
+        name: str,
+        *,
+        nodes: str | Iterable[str] | None = None,
+        state: str | None = None,
+        max_time: timedelta | int | Unlimited | None = None,
+        default_time: timedelta | int | Unlimited | None = None,
+        max_nodes: int | Unlimited | None = None,
+        min_nodes: int | None = None,
+        priority_tier: int | None = None,
+        allow_accounts: str | Iterable[str] | None = None,
+        allow_qos: str | Iterable[str] | None = None,
+        allow_groups: str | Iterable[str] | None = None,
+        default: bool | None = None,
+        hidden: bool | None = None,
+        root_only: bool | None = None,
+        exclusive_user: bool | None = None,
+    ) -> None:
+        """Change a partition; ``None`` leaves a setting as it is."""
+        _control.update_partition(
+            name,
+            nodes=nodes,
+            state=state,
+            max_time=max_time,
+            default_time=default_time,
+            max_nodes=max_nodes,
+            min_nodes=min_nodes,
+            priority_tier=priority_tier,
+            allow_accounts=allow_accounts,
+            allow_qos=allow_qos,
+            allow_groups=allow_groups,
+            default=default,
+            hidden=hidden,
+            root_only=root_only,
+            exclusive_user=exclusive_user,
+        )
+
+    def delete_partition(self, name: str) -> None:
+        _control.delete_partition(name)
 
 
 T = TypeVar("T")

@@ -1,0 +1,431 @@
+"""What a batch job asks for: :class:`JobSpec`, validated before anything reaches Slurm.
+
+    >>> spec = JobSpec(script="#!/bin/sh\\necho hello\\n", partition="debug",
+    ...                cpus_per_task=2, memory_per_cpu="1G", time_limit=timedelta(hours=1))
+    >>> cluster.submit(spec).job_id
+
+Every field is checked when the spec is made (types, ranges, NUL bytes, the syntax of
+array and dependency specs), and a wrong one raises ``ValueError`` or ``TypeError`` naming
+the field. Values are normalised on the way: memory becomes MiB (``"4G"`` → 4096), a time
+limit whole minutes as a ``timedelta``, partitions and licenses Slurm's comma lists.
+What only the controller knows (does the partition, QoS or account exist, may this user use
+it) is its to refuse, with its own message, as a typed :class:`~slurmlib.errors.SlurmError`.
+
+Units: memory in MiB, or text with a unit (``K``, ``M``, ``G``, ``T``; 1024-based, as
+sbatch reads them); time limits as ``timedelta`` or whole minutes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .convert import UNLIMITED, Unlimited
+
+__all__ = [
+    "JobSpec",
+    "array_task_ids",
+    "check_dependency",
+    "check_text",
+    "parse_memory",
+    "time_limit_minutes",
+]
+
+_UINT16_MAX = 0xFFFF - 2  # NO_VAL16 and INFINITE16 are Slurm's
+_UINT32_MAX = 0xFFFFFFFF - 2  # NO_VAL and INFINITE are Slurm's
+
+
+def check_text(field: str, value: object, *, empty: bool = False) -> str:
+    """``value`` as a string fit for C: a ``str`` without NUL bytes (non-empty unless asked)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{field} must be a string, not {type(value).__name__}")
+    if "\0" in value:
+        raise ValueError(f"{field} must not contain NUL bytes: {value!r}")
+    if not value and not empty:
+        raise ValueError(f"{field} must not be empty")
+    return value
+
+
+def check_count(field: str, value: object, *, minimum: int = 1, maximum: int = _UINT32_MAX) -> int:
+    """An integer in ``[minimum, maximum]`` (``bool`` is not a count)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{field} must be an integer, not {type(value).__name__}")
+    if not minimum <= value <= maximum:
+        raise ValueError(f"{field} must be between {minimum} and {maximum}, not {value}")
+    return value
+
+
+def check_names(field: str, value: object) -> tuple[str, ...]:
+    """One name or several (``"a,b"``, ``["a", "b"]``) as a tuple of non-empty names."""
+    if isinstance(value, str):
+        items: Iterable[object] = value.split(",")
+    elif isinstance(value, Iterable) and not isinstance(value, bytes | Mapping):
+        items = value
+    else:
+        raise TypeError(f"{field} must be a string or a list of strings, not {value!r}")
+    names = tuple(check_text(field, item).strip() for item in items)
+    if not names or any(not n or "," in n for n in names):
+        raise ValueError(f"{field} must name at least one, without empty names: {value!r}")
+    return names
+
+
+_MEMORY = re.compile(r"^\s*(\d+)\s*([KMGT]?)i?B?\s*$", re.IGNORECASE)
+_MEMORY_UNITS = {"K": 1 / 1024, "": 1, "M": 1, "G": 1024, "T": 1024**2}
+
+
+def parse_memory(field: str, value: object) -> int:
+    """Memory in MiB from an integer (MiB) or text such as ``"512M"``, ``"4G"``, ``"1T"``.
+
+    Text without a unit is MiB, as sbatch reads it; kibibytes round up to whole MiB.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        mib = value
+    elif isinstance(value, str):
+        match = _MEMORY.match(check_text(field, value))
+        if match is None:
+            raise ValueError(
+                f"{field} must be MiB or a number with a unit K, M, G or T (like '4G'), "
+                f"not {value!r}"
+            )
+        mib = math.ceil(int(match.group(1)) * _MEMORY_UNITS[match.group(2).upper()])
+    else:
+        raise TypeError(f"{field} must be MiB (int) or text like '4G', not {value!r}")
+    # 0 is Slurm's "all the memory of each node"; the top bit flags per-CPU memory.
+    if not 0 <= mib < 2**62:
+        raise ValueError(f"{field} must be between 0 and 2^62 MiB, not {mib}")
+    return mib
+
+
+def time_limit_minutes(field: str, value: object) -> int | Unlimited:
+    """Whole minutes from a ``timedelta`` (rounded up, as Slurm does) or an int of minutes."""
+    if isinstance(value, Unlimited):
+        return UNLIMITED
+    if isinstance(value, timedelta):
+        if value <= timedelta(0):
+            raise ValueError(f"{field} must be positive, not {value}")
+        minutes = math.ceil(value.total_seconds() / 60)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        minutes = value
+    else:
+        raise TypeError(f"{field} must be a timedelta, minutes (int) or UNLIMITED, not {value!r}")
+    return check_count(field, minutes, minimum=1)
+
+
+_ARRAY_ITEM = re.compile(r"^(\d+)(?:-(\d+)(?::(\d+))?)?$")
+
+
+def array_task_ids(spec: str) -> tuple[tuple[int, ...], int | None]:
+    """The task ids of an array spec and its ``%`` limit (``"1-8%2"``, ``"1,3,5"``, ``"0-15:4"``).
+
+    Raises ``ValueError`` for anything sbatch would not take.
+    """
+    check_text("array", spec)
+    body, sep, limit_text = spec.partition("%")
+    limit = None
+    if sep:
+        if not limit_text.isdigit() or int(limit_text) < 1:
+            raise ValueError(f"array: the limit after '%' must be a positive number: {spec!r}")
+        limit = int(limit_text)
+    ids: set[int] = set()
+    for item in body.split(","):
+        match = _ARRAY_ITEM.match(item.strip())
+        if match is None:
+            raise ValueError(
+                f"array: {item!r} is not N, N-M or N-M:STEP (in {spec!r}; e.g. '1-8%2', '1,3,5')"
+            )
+        first = int(match.group(1))
+        last = int(match.group(2)) if match.group(2) is not None else first
+        step = int(match.group(3)) if match.group(3) is not None else 1
+        if last < first or step < 1:
+            raise ValueError(f"array: {item!r} is an empty range (in {spec!r})")
+        if last >= _UINT32_MAX:
+            raise ValueError(f"array: task id {last} is out of range (in {spec!r})")
+        ids.update(range(first, last + 1, step))
+    return tuple(sorted(ids)), limit
+
+
+_DEPENDENCY_KINDS = (
+    "after",
+    "afterany",
+    "afterburstbuffer",
+    "aftercorr",
+    "afternotok",
+    "afterok",
+)
+_JOB_REF = r"\d+(?:_\d+)?(?:\+\d+)?"
+_DEPENDENCY_ITEM = re.compile(
+    rf"^(?:singleton|(?:{'|'.join(_DEPENDENCY_KINDS)}):{_JOB_REF}(?::{_JOB_REF})*)$"
+)
+
+
+def check_dependency(field: str, value: object, *, empty: bool = False) -> str:
+    """A dependency as sbatch writes it: ``"afterok:12:13,afterany:14"``, ``"singleton"``.
+
+    Items are joined by ``,`` (all must hold) or ``?`` (any may); job ids may name an array
+    task (``12_3``); ``after`` may carry ``+minutes``.
+    """
+    text = check_text(field, value, empty=empty)
+    if not text:
+        return text
+    if "," in text and "?" in text:
+        raise ValueError(f"{field}: mix of ',' (all) and '?' (any) is not allowed: {text!r}")
+    for item in re.split(r"[,?]", text):
+        if not _DEPENDENCY_ITEM.match(item):
+            raise ValueError(
+                f"{field}: {item!r} is not TYPE:JOBID[:JOBID...] with TYPE one of "
+                f"{', '.join(_DEPENDENCY_KINDS)}, nor 'singleton' (in {text!r})"
+            )
+    return text
+
+
+def _check_optional(field: str, value: object) -> str | None:
+    return None if value is None else check_text(field, value)
+
+
+def _licenses(value: object) -> str:
+    """Licenses as Slurm's ``name:count,...`` from text or a mapping name → count."""
+    if isinstance(value, Mapping):
+        parts = []
+        for name, amount in value.items():
+            check_text("licenses", name)
+            if ":" in name or "," in name:
+                raise ValueError(f"licenses: bad license name {name!r}")
+            parts.append(f"{name}:{check_count('licenses', amount)}")
+        if not parts:
+            raise ValueError("licenses must not be empty")
+        return ",".join(parts)
+    return check_text("licenses", value)
+
+
+def _gres(value: object) -> str:
+    """GRES per node as sbatch's ``--gres`` takes it (``"gpu:2"``, ``{"gpu:a100": 1}``)."""
+    if isinstance(value, Mapping):
+        parts = []
+        for name, amount in value.items():
+            check_text("gres", name)
+            parts.append(f"{name}:{check_count('gres', amount)}")
+        if not parts:
+            raise ValueError("gres must not be empty")
+        return ",".join(parts)
+    text = check_text("gres", value)
+    for item in text.split(","):
+        if not re.match(r"^[A-Za-z_][\w.\-]*(?::[\w.\-]+)*$", item):
+            raise ValueError(f"gres: {item!r} is not NAME[:TYPE][:COUNT] (in {text!r})")
+    return text
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class JobSpec:
+    """A batch job to submit (or to ask :meth:`Cluster.will_run` about).
+
+    Give the script as text (``script``, starting with ``#!``) or as a file
+    (``script_file``, read when the spec is made). Everything else is optional; unset
+    fields take the cluster's defaults, as they do with sbatch.
+
+    Environment: by default the job gets the caller's environment at submission time
+    (``os.environ``), with ``environment`` on top; ``inherit_environment=False`` sends only
+    ``environment``. Slurm refuses a batch job without any environment variable.
+    """
+
+    script: str | None = None
+    """The batch script itself."""
+    script_file: str | os.PathLike[str] | None = None
+    """A file holding the batch script (its text is read into ``script``)."""
+    arguments: tuple[str, ...] = ()
+    """Arguments passed to the script."""
+    name: str | None = None
+    partition: str | Iterable[str] | None = None
+    """One partition or several (the job runs in the first that can take it)."""
+    account: str | None = None
+    qos: str | None = None
+    reservation: str | None = None
+    nodes: int | tuple[int, int] | None = None
+    """Node count, or (minimum, maximum)."""
+    nodelist: str | Iterable[str] | None = None
+    """Nodes the job must run on (a host list such as ``"node[1-2]"`` or names)."""
+    exclude: str | Iterable[str] | None = None
+    """Nodes the job must not run on."""
+    ntasks: int | None = None
+    ntasks_per_node: int | None = None
+    cpus_per_task: int | None = None
+    memory_per_node: int | str | None = None
+    """MiB per node (``0``: all of each node's memory); text with a unit is accepted."""
+    memory_per_cpu: int | str | None = None
+    """MiB per allocated CPU; text with a unit is accepted."""
+    gres: str | Mapping[str, int] | None = None
+    """Generic resources per node, as ``sbatch --gres``: ``"gpu:2"``, ``{"gpu:a100": 1}``."""
+    time_limit: timedelta | int | Unlimited | None = None
+    """Wall time limit: a ``timedelta`` (rounded up to minutes), minutes, or UNLIMITED."""
+    array: str | None = None
+    """Array spec: ``"1-8%2"``, ``"1,3,5"``, ``"0-15:4"``."""
+    dependency: str | None = None
+    """Dependencies as sbatch writes them: ``"afterok:12:13"``, ``"singleton"``."""
+    begin_time: datetime | timedelta | None = None
+    """Not before this time (an aware datetime, or a delay from submission)."""
+    work_dir: str | os.PathLike[str] | None = None
+    """Working directory of the script (default: the caller's current directory)."""
+    output: str | None = None
+    """Standard output path, with Slurm's patterns (``%j``, ``%A``, ``%a``, ``%x``...)."""
+    error: str | None = None
+    """Standard error path (default: with the output)."""
+    environment: Mapping[str, str] | None = None
+    inherit_environment: bool = True
+    hold: bool = False
+    """Submit held: the job waits for :meth:`Cluster.release`."""
+    exclusive: bool = False
+    """Take whole nodes, shared with no other job."""
+    constraints: str | None = None
+    """Node features the job needs, as ``--constraint`` (``"intel&ib"``, ``"amd|intel"``)."""
+    licenses: str | Mapping[str, int] | None = None
+    """``"matlab:2"``, or a mapping name → count."""
+    comment: str | None = None
+    requeue: bool | None = None
+    """Whether Slurm may requeue the job (default: the cluster's JobRequeue)."""
+    nice: int | None = None
+    """Priority adjustment (positive lowers the priority; negative needs an admin)."""
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        if (self.script is None) == (self.script_file is None):
+            raise ValueError("give exactly one of script (the text) and script_file (a path)")
+        if self.script_file is not None:
+            if not isinstance(self.script_file, str | os.PathLike):
+                raise TypeError(f"script_file must be a path, not {self.script_file!r}")
+            path = Path(self.script_file)
+            check_text("script_file", str(path))
+            try:
+                set_(self, "script", path.read_text())
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ValueError(f"script_file: cannot read {path}: {exc}") from exc
+        script = check_text("script", self.script)
+        if not script.startswith("#!"):
+            raise ValueError(
+                "script must start with '#!' and an interpreter (like '#!/bin/sh'), as sbatch "
+                "requires"
+            )
+        if isinstance(self.arguments, str) or not isinstance(self.arguments, Iterable):
+            raise TypeError("arguments must be a list of strings")
+        set_(
+            self,
+            "arguments",
+            tuple(check_text("arguments", a, empty=True) for a in self.arguments),
+        )
+        for field in ("name", "account", "qos", "reservation", "output", "error", "comment"):
+            _check_optional(field, getattr(self, field))
+        if self.constraints is not None:
+            check_text("constraints", self.constraints)
+        for field in ("partition", "nodelist", "exclude"):
+            value = getattr(self, field)
+            if value is not None:
+                set_(self, field, ",".join(check_names(field, value)))
+        self._check_counts()
+        self._check_memory()
+        if self.gres is not None:
+            set_(self, "gres", _gres(self.gres))
+        if self.time_limit is not None:
+            minutes = time_limit_minutes("time_limit", self.time_limit)
+            set_(
+                self,
+                "time_limit",
+                minutes if isinstance(minutes, Unlimited) else timedelta(minutes=minutes),
+            )
+        if self.array is not None:
+            array_task_ids(self.array)
+        if self.dependency is not None:
+            check_dependency("dependency", self.dependency)
+        if self.begin_time is not None:
+            _begin_time(self.begin_time)
+        if self.work_dir is not None:
+            if not isinstance(self.work_dir, str | os.PathLike):
+                raise TypeError(f"work_dir must be a path, not {self.work_dir!r}")
+            set_(self, "work_dir", check_text("work_dir", os.fspath(self.work_dir)))
+        self._check_environment()
+        for field in ("hold", "exclusive", "inherit_environment"):
+            if not isinstance(getattr(self, field), bool):
+                raise TypeError(f"{field} must be True or False")
+        if self.requeue is not None and not isinstance(self.requeue, bool):
+            raise TypeError("requeue must be True, False or None")
+        if self.licenses is not None:
+            set_(self, "licenses", _licenses(self.licenses))
+        if self.nice is not None:
+            check_count("nice", self.nice, minimum=-(2**31 - 3), maximum=2**31 - 3)
+
+    def _check_counts(self) -> None:
+        if self.nodes is not None:
+            if isinstance(self.nodes, tuple):
+                if len(self.nodes) != 2:
+                    raise ValueError("nodes must be a count or a (minimum, maximum) pair")
+                low = check_count("nodes", self.nodes[0])
+                high = check_count("nodes", self.nodes[1])
+                if high < low:
+                    raise ValueError(f"nodes: maximum {high} is below minimum {low}")
+            else:
+                check_count("nodes", self.nodes)
+        for field in ("ntasks",):
+            if getattr(self, field) is not None:
+                check_count(field, getattr(self, field))
+        for field in ("ntasks_per_node", "cpus_per_task"):
+            if getattr(self, field) is not None:
+                check_count(field, getattr(self, field), maximum=_UINT16_MAX)
+
+    def _check_memory(self) -> None:
+        if self.memory_per_node is not None and self.memory_per_cpu is not None:
+            raise ValueError("give memory_per_node or memory_per_cpu, not both")
+        for field in ("memory_per_node", "memory_per_cpu"):
+            if getattr(self, field) is not None:
+                object.__setattr__(self, field, parse_memory(field, getattr(self, field)))
+        if self.memory_per_cpu == 0:
+            raise ValueError("memory_per_cpu must be at least 1 MiB")
+
+    def _check_environment(self) -> None:
+        if self.environment is None:
+            if not isinstance(self.inherit_environment, bool) or not self.inherit_environment:
+                raise ValueError(
+                    "environment: Slurm needs at least one variable for a batch job; give "
+                    "environment={...} or keep inherit_environment=True"
+                )
+            return
+        if not isinstance(self.environment, Mapping):
+            raise TypeError(
+                f"environment must be a mapping of str to str, not {self.environment!r}"
+            )
+        for key, value in self.environment.items():
+            check_text("environment", key)
+            if "=" in key:
+                raise ValueError(f"environment: a variable name must not contain '=': {key!r}")
+            check_text(f"environment[{key!r}]", value, empty=True)
+        if not self.environment and not self.inherit_environment:
+            raise ValueError("environment: Slurm needs at least one variable for a batch job")
+        object.__setattr__(self, "environment", dict(self.environment))
+
+    def job_environment(self) -> dict[str, str]:
+        """The variables the job gets, as of now (the caller's, when inherited, and ours)."""
+        merged = dict(os.environ) if self.inherit_environment else {}
+        merged.update(self.environment or {})
+        return merged
+
+    def array_task_ids(self) -> tuple[int, ...]:
+        """The array task ids this spec asks for (empty for a plain job)."""
+        return array_task_ids(self.array)[0] if self.array else ()
+
+    def begin_timestamp(self) -> int | None:
+        """``begin_time`` as a Unix time (a delay counts from now)."""
+        return None if self.begin_time is None else _begin_time(self.begin_time)
+
+
+def _begin_time(value: Any) -> int:
+    if isinstance(value, timedelta):
+        if value < timedelta(0):
+            raise ValueError(f"begin_time: a delay must not be negative, not {value}")
+        return math.ceil(datetime.now(UTC).timestamp() + value.total_seconds())
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("begin_time must be timezone-aware (e.g. datetime.now(UTC))")
+        return math.ceil(value.timestamp())
+    raise TypeError(f"begin_time must be a datetime or a timedelta, not {value!r}")
