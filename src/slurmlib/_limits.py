@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from . import convert as cv
-from .native import ffi, lib
+from .native import capabilities, ffi, lib
 from .records import AssocLimits, Limits, QosLimits, QosUserUsage, Share
 
 
@@ -54,7 +54,19 @@ def _minutes(value: int) -> timedelta | cv.Unlimited | None:
     return cv.duration_minutes(value)
 
 
-def _qos(q: Any, names: tuple[str, ...]) -> QosLimits:
+def _preempted(q: Any, qos_names: dict[int, str]) -> tuple[str, ...]:
+    """The QoS names set in ``q``'s preemption bitmap (bits are QoS ids)."""
+    if q.preempt_bitstr == ffi.NULL or not capabilities.has_function("slurm_bit_test"):
+        return ()
+    size = int(lib.slurm_bit_size(q.preempt_bitstr))
+    return tuple(
+        name
+        for qos_id, name in sorted(qos_names.items())
+        if qos_id < size and lib.slurm_bit_test(q.preempt_bitstr, qos_id)
+    )
+
+
+def _qos(q: Any, names: tuple[str, ...], qos_names: dict[int, str]) -> QosLimits:
     usage = q.usage
     per_user = []
     if usage != ffi.NULL:
@@ -92,6 +104,7 @@ def _qos(q: Any, names: tuple[str, ...]) -> QosLimits:
         used_submit_jobs=int(usage.grp_used_submit_jobs) if usage != ffi.NULL else 0,
         used_tres=_used(usage.grp_used_tres, names) if usage != ffi.NULL else {},
         per_user=tuple(per_user),
+        preempt=_preempted(q, qos_names),
     )
 
 
@@ -128,9 +141,11 @@ def _assoc(a: Any, names: tuple[str, ...]) -> AssocLimits:
 
 def convert(msg: Any) -> Limits:
     names = tuple(cv.text(msg.tres_names[i]) or "" for i in range(int(msg.tres_cnt)))
+    qos_records = list(_walk(msg.qos_list, "slurmdb_qos_rec_t"))
+    qos_names = {int(q.id): cv.text(q.name) or "" for q in qos_records}
     return Limits(
         tres_names=names,
-        qos=tuple(_qos(q, names) for q in _walk(msg.qos_list, "slurmdb_qos_rec_t")),
+        qos=tuple(_qos(q, names, qos_names) for q in qos_records),
         associations=tuple(_assoc(a, names) for a in _walk(msg.assoc_list, "slurmdb_assoc_rec_t")),
     )
 

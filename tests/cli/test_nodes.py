@@ -7,11 +7,13 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from ..slurmtools import run, scontrol_oneliners
+from ..slurmtools import parsable, run, scontrol_oneliners
 
 SLURMLIB = [sys.executable, "-m", "slurmlib.cli"]
 
@@ -26,6 +28,34 @@ def slurmlib(*argv: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+SINFO_STATES = {
+    "alloc": "allocated",
+    "mix": "mixed",
+    "idle": "idle",
+    "comp": "completing",
+    "drain": "drained",
+    "drng": "draining",
+    "down": "down",
+    "resv": "reserved",
+    "unk": "unknown",
+}
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+def settled(reference: Callable[[], T], ours: Callable[[], U], tries: int = 20) -> tuple[T, U]:
+    """Slurm's answer and ours, taken while the cluster stood still: other tests' jobs come
+    and go, so a pair counts only when Slurm said the same before and after ours."""
+    for _ in range(tries):
+        before = reference()
+        mine = ours()
+        if reference() == before:
+            return before, mine
+        time.sleep(0.5)
+    raise AssertionError("the cluster kept changing: no stable state to compare")
+
+
 def nodes_json(*argv: str) -> dict[str, Any]:
     done = slurmlib("nodes", "--json", *argv)
     assert done.returncode == 0, done.stderr
@@ -33,11 +63,14 @@ def nodes_json(*argv: str) -> dict[str, Any]:
 
 
 def test_cpus_per_partition_match_sinfo(slurm_conf: Path) -> None:
-    ours = nodes_json()
-    reference = {}
-    for line in run("sinfo", "-h", "-o", "%R %C %D").stdout.splitlines():
-        name, cpus, count = line.split()
-        reference[name] = (tuple(map(int, cpus.split("/"))), int(count))
+    def sinfo() -> dict[str, tuple[tuple[int, ...], int]]:
+        reference = {}
+        for line in run("sinfo", "-h", "-o", "%R %C %D").stdout.splitlines():
+            name, cpus, count = line.split()
+            reference[name] = (tuple(map(int, cpus.split("/"))), int(count))
+        return reference
+
+    reference, ours = settled(sinfo, nodes_json)
     assert set(ours) == set(reference)
     for name, (cpus, count) in reference.items():
         c = ours[name]["cpus"]
@@ -46,21 +79,15 @@ def test_cpus_per_partition_match_sinfo(slurm_conf: Path) -> None:
 
 
 def test_node_states_per_partition_match_sinfo(slurm_conf: Path) -> None:
-    ours = nodes_json()
-    words = {
-        "alloc": "allocated",
-        "mix": "mixed",
-        "idle": "idle",
-        "drain": "drained",
-        "drng": "draining",
-        "down": "down",
-        "resv": "reserved",
-        "unk": "unknown",
-    }
-    reference: dict[str, Counter[str]] = {}
-    for line in run("sinfo", "-h", "-o", "%R %t %D").stdout.splitlines():
-        name, state, count = line.split()
-        reference.setdefault(name, Counter())[words[state.rstrip("*~#$@%!^-")]] += int(count)
+    def sinfo() -> dict[str, Counter[str]]:
+        reference: dict[str, Counter[str]] = {}
+        for line in run("sinfo", "-h", "-o", "%R %t %D").stdout.splitlines():
+            name, state, count = line.split()
+            word = SINFO_STATES[state.rstrip("*~#$@%!^-")]
+            reference.setdefault(name, Counter())[word] += int(count)
+        return reference
+
+    reference, ours = settled(sinfo, nodes_json)
     for name, states in reference.items():
         nonzero = {k: v for k, v in ours[name]["states"].items() if v}
         assert nonzero == dict(states), name
@@ -82,7 +109,8 @@ def test_feature_filter_counts_the_nodes_that_have_both_features(slurm_conf: Pat
 def test_human_view_is_a_table_with_a_row_per_partition(slurm_conf: Path) -> None:
     done = slurmlib("nodes")
     assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
+    # The partition table, then (after a blank line) the preemptable capacity.
+    lines = done.stdout.split("\n\n")[0].splitlines()
     assert lines[0].split()[:2] == ["PARTITION", "NODES"]
     partitions = {r["PartitionName"] for r in scontrol_oneliners("partition")}
     assert {line.split()[0].rstrip("*") for line in lines[1:]} == partitions
@@ -103,3 +131,161 @@ def test_bad_input_is_one_line_and_a_non_zero_exit(slurm_conf: Path, tmp_path: P
 def test_help_has_an_example() -> None:
     done = slurmlib("nodes", "--help")
     assert done.returncode == 0 and "example: slurmlib nodes" in done.stdout
+
+
+# ---------------------------------------------------------------------------- the tree view
+
+
+def test_tree_matches_sinfo_per_partition_feature_and_state(slurm_conf: Path) -> None:
+    def sinfo() -> dict[tuple[str, str, str], list[int]]:
+        # %b: active features; sinfo also splits lines by other attributes: summed here.
+        reference: dict[tuple[str, str, str], list[int]] = {}
+        for line in run("sinfo", "-h", "-o", "%R|%b|%t|%D|%C").stdout.splitlines():
+            part, features, state, count, cpus = line.split("|")
+            key = ",".join(sorted(features.split(","))) if features != "(null)" else "(no features)"
+            word = SINFO_STATES[state.rstrip("*~#$@%!^-")]
+            totals = reference.setdefault((part, key, word), [0, 0, 0, 0, 0])
+            for i, value in enumerate([int(count), *map(int, cpus.split("/"))]):
+                totals[i] += value
+        return reference
+
+    def tree() -> dict[str, Any]:
+        done = slurmlib("nodes", "--tree", "--json")
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)["tree"]  # type: ignore[no-any-return]
+
+    reference, ours = settled(sinfo, tree)
+    flat = {
+        (part, features, state): [
+            leaf["nodes"],
+            leaf["cpus"]["allocated"],
+            leaf["cpus"]["idle"],
+            leaf["cpus"]["other"],
+            leaf["cpus"]["total"],
+        ]
+        for part, branches in ours.items()
+        for features, states in branches.items()
+        for state, leaf in states.items()
+    }
+    assert flat == reference
+
+
+def test_tree_table_nests_features_under_partitions(slurm_conf: Path) -> None:
+    done = slurmlib("nodes", "--tree", "-p", "gpu")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split()[0] == "PARTITION"
+    assert lines[1].split()[0] == "gpu"
+    # Features two spaces in, states four: the tree's levels.
+    assert any(re.match(r"^ {3}a100,ib,intel\s", line) for line in lines)
+    assert any(re.match(r"^ {5}down\s", line) for line in lines)
+
+
+# ---------------------------------------------------------------------------- one line per node
+
+
+def test_node_detail_matches_scontrol(slurm_conf: Path) -> None:
+    seed = json.loads((slurm_conf.parent.parent / "seed.json").read_text())
+    names = [*seed["nodes"]["live"], "gpu01"]
+
+    def detail() -> dict[str, Any]:
+        done = slurmlib("nodes", "-n", ",".join(names), "--json")
+        assert done.returncode == 0, done.stderr
+        return {n["name"]: n for n in json.loads(done.stdout)["nodes"]}
+
+    def scontrol() -> dict[str, Any]:
+        nodes = {n["NodeName"]: n for n in scontrol_oneliners("node") if n["NodeName"] in names}
+        # FreeMem is sampled by slurmd and drifts: not part of what must stand still.
+        return {
+            name: {k: v for k, v in n.items() if k not in ("FreeMem", "CPULoad")}
+            for name, n in nodes.items()
+        } | {"jobs": running_jobs()}
+
+    def running_jobs() -> dict[str, list[int]]:
+        return {
+            name: sorted(
+                map(int, run("squeue", "-h", "-t", "R", "-w", name, "-o", "%A").stdout.split())
+            )
+            for name in names
+        }
+
+    reference, ours = settled(scontrol, detail)
+    assert sorted(ours) == sorted(names)
+    for name in names:
+        ref = reference[name]
+        node = ours[name]
+        assert node["cpus"]["allocated"] == int(ref["CPUAlloc"]), name
+        assert node["cpus"]["total"] == int(ref["CPUTot"]), name
+        assert node["memory_mib"]["total"] == int(ref["RealMemory"]), name
+        assert node["memory_mib"]["allocated"] == int(ref["AllocMem"]), name
+        assert node["partitions"] == ref["Partitions"].split(","), name
+        assert node["active_features"] == ref["ActiveFeatures"].split(","), name
+        if "Reason" in ref:
+            # "DIMM errors, ticket 4711 [root@2026-01-01T09:00:00]"
+            text, user = re.fullmatch(r"(.*) \[(\w+)@[\dT:-]+\]", ref["Reason"]).groups()  # type: ignore[union-attr]
+            assert (node["reason"], node["reason_user"]) == (text, user), name
+        else:
+            assert node["reason"] is None
+        assert node["jobs"] == reference["jobs"][name], name
+
+
+def test_long_view_lists_every_node_of_the_partition(slurm_conf: Path) -> None:
+    done = slurmlib("nodes", "--long", "-p", "gpu")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split()[:2] == ["NODE", "STATE"]
+    expected = run("sinfo", "-h", "-N", "-p", "gpu", "-o", "%N").stdout.split()
+    assert sorted(line.split()[0] for line in lines[1:]) == sorted(expected)
+    # Drained and down nodes carry their reason and who set it.
+    assert "GPU ECC errors [root, " in done.stdout
+
+
+def test_unknown_node_is_one_line_and_exit_2(slurm_conf: Path) -> None:
+    done = slurmlib("nodes", "-n", "node1,nosuch[1-2]")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "slurmlib: no such node: nosuch[1-2]"
+
+
+# ---------------------------------------------------------------------------- preemption
+
+
+def preemptable_qos() -> set[str]:
+    """QoS that some other QoS may preempt, as sacctmgr lists them."""
+    rows = parsable("sacctmgr", "show", "qos", "format=Name,Preempt")
+    return {victim for row in rows for victim in row["Preempt"].split(",") if victim}
+
+
+def test_preemptable_capacity_is_what_running_jobs_of_preemptable_qos_hold(
+    slurm_conf: Path,
+) -> None:
+    seed = json.loads((slurm_conf.parent.parent / "seed.json").read_text())
+    assert run("scontrol", "show", "config").stdout.count("preempt/qos") == 1
+    victims = preemptable_qos()
+    assert set(seed["preemption"]["qos"]["high"]) <= victims
+    partitions = {
+        p["PartitionName"]: set(run("scontrol", "show", "hostnames", p["Nodes"]).stdout.split())
+        for p in scontrol_oneliners("partition")
+    }
+
+    def squeue() -> dict[str, dict[str, Any]]:
+        expected: dict[str, dict[str, Any]] = {p: {"jobs": set(), "cpus": 0} for p in partitions}
+        for line in run("squeue", "-h", "-t", "R", "-o", "%A|%q|%C|%N").stdout.splitlines():
+            job, qos, cpus, nodes = line.split("|")
+            if qos not in victims:
+                continue
+            hosts = set(run("scontrol", "show", "hostnames", nodes).stdout.split())
+            for part, members in partitions.items():
+                if hosts <= members:
+                    expected[part]["jobs"].add(int(job))
+                    expected[part]["cpus"] += int(cpus)
+        return expected
+
+    expected, ours = settled(squeue, nodes_json)
+    for role in seed["preemption"]["preemptable_jobs"]:
+        assert any(seed["jobs"][role] in e["jobs"] for e in expected.values()), role
+    for part, want in expected.items():
+        got = ours[part]["preemptable"]
+        assert (got["jobs"], got["cpus"]) == (len(want["jobs"]), want["cpus"]), part
+    # Shown apart in the table too.
+    done = slurmlib("nodes")
+    assert "Preemptable" in done.stdout

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from ..errors import SlurmError
-from . import exporter, limits, nodes
+from . import exporter, health, limits, nodes, top, why
 from .output import Output
 
 Handler = Callable[[argparse.Namespace], int]
@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     nodes.add_parser(sub)
     limits.add_parser(sub)
     exporter.add_parser(sub)
+    health.add_parser(sub)
+    why.add_parser(sub)
+    top.add_parser(sub)
     return parser
 
 

@@ -1,12 +1,16 @@
 """``slurmlib nodes``: what is free right now, and where.
 
     $ slurmlib nodes
-    PARTITION  NODES  ALLOC  MIXED  IDLE  DRAINED  DOWN  CPUS A/I/O/T     GPUS A/I/T
-    debug*         4      1      1     1        1     0  7/9/8/24         0/0/0
+    PARTITION  NODES  ALLOC  MIXED  IDLE  DRAIN  DOWN  CPUS A/I/O/T  MEM MiB A/T  GPUS A/I/T
+    debug*         4      1      2     0      1     0      6/10/8/24   1536/12288       0/0/0
     ...
 
 CPU columns follow sinfo's A/I/O/T: allocated, idle, other (on nodes that are drained,
-down or not responding), total.
+down or not responding), total. Three views: per partition (the default), ``--tree``
+(partition → active features → state) and per node (``-n NODELIST`` or ``--long``).
+CPUs, memory and GPUs held by running jobs that another job may preempt are counted
+apart ("preemptable"): they are allocated, yet a job of a preempting QoS or partition
+could have them now.
 """
 
 from __future__ import annotations
@@ -18,13 +22,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..records import Node, Partition
-from ..states import NodeState
+from ..convert import expand_hostlist
+from ..records import Job, Node, Partition
+from ..states import JobState, NodeState
+from . import preemption
+from .words import age, compress_hostlist, iso, since
 
 CATEGORIES = (
     "allocated",
     "mixed",
     "idle",
+    "completing",
     "draining",
     "drained",
     "down",
@@ -40,6 +48,8 @@ def category(node: Node) -> str:
         return "draining" if node.alloc_cpus else "drained"
     if node.state is NodeState.DOWN or "NO_RESPOND" in node.flags:
         return "down"
+    if "COMPLETING" in node.flags:
+        return "completing"  # sinfo's "comp": jobs ending, their epilogs still running
     if "RES" in node.flags and node.state is NodeState.IDLE:
         return "reserved"
     if node.state is NodeState.ERROR:
@@ -136,25 +146,194 @@ def summarize(
     return result
 
 
+@dataclass
+class Share:
+    """Capacity that preemptable jobs hold on one node (or a set of nodes)."""
+
+    jobs: set[int] = field(default_factory=set)
+    cpus: int = 0
+    memory: int = 0
+    gpus: int = 0
+
+    def add(self, other: Share) -> None:
+        self.jobs |= other.jobs
+        self.cpus += other.cpus
+        self.memory += other.memory
+        self.gpus += other.gpus
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "jobs": len(self.jobs),
+            "cpus": self.cpus,
+            "memory_mib": self.memory,
+            "gpus": self.gpus,
+        }
+
+
+def _spread(total: int, parts: int) -> list[int]:
+    """``total`` split over ``parts`` as evenly as integers allow (the sum stays exact)."""
+    base, extra = divmod(total, parts)
+    return [base + (1 if i < extra else 0) for i in range(parts)]
+
+
+def preemptable_by_node(jobs: Iterable[Job]) -> dict[str, Share]:
+    """What preemptable jobs hold on each node. A job's allocation is spread evenly over
+    its nodes (Slurm's job record has the totals, not the per-node split)."""
+    shares: dict[str, Share] = {}
+    for job in jobs:
+        names = job.node_names
+        if not names:
+            continue
+        tres = job.tres_allocated
+        cpus = _spread(tres.get("cpu", job.num_cpus or 0), len(names))
+        memory = _spread(tres.get("mem", 0), len(names))
+        gpus = _spread(tres.get("gres/gpu", 0), len(names))
+        for i, name in enumerate(names):
+            share = shares.setdefault(name, Share())
+            share.add(Share({job.job_id}, cpus[i], memory[i], gpus[i]))
+    return shares
+
+
+def _ratio(*values: int) -> str:
+    return "/".join(str(v) for v in values)
+
+
+def _summary_cells(data: dict[str, Any]) -> list[str]:
+    cpus, mem, gpus = data["cpus"], data["memory_mib"], data["gpus"]
+    return [
+        _ratio(cpus["allocated"], cpus["idle"], cpus["other"], cpus["total"]),
+        _ratio(mem["allocated"], mem["total"]),
+        _ratio(gpus["allocated"], gpus["idle"], gpus["total"]),
+    ]
+
+
+def _feature_key(node: Node) -> str:
+    return ",".join(sorted(node.active_features)) or "(no features)"
+
+
+def tree(
+    nodes: Iterable[Node],
+    partitions: Iterable[Partition],
+    shares: dict[str, Share],
+    feature: str | None = None,
+) -> dict[str, dict[str, dict[str, tuple[Summary, Share]]]]:
+    """Partition → active feature set → state → (capacity, preemptable part of it)."""
+    matches = feature_matcher(feature) if feature else None
+    by_name = {n.name: n for n in nodes if matches is None or matches(n.active_features)}
+    result: dict[str, dict[str, dict[str, tuple[Summary, Share]]]] = {}
+    for part in partitions:
+        branches: dict[str, dict[str, tuple[Summary, Share]]] = {}
+        for name in part.node_names:
+            node = by_name.get(name)
+            if node is None:
+                continue
+            leaf = branches.setdefault(_feature_key(node), {}).setdefault(
+                category(node), (Summary(), Share())
+            )
+            leaf[0].add(node)
+            if name in shares:
+                leaf[1].add(shares[name])
+        result[part.name] = {
+            key: dict(sorted(states.items(), key=lambda kv: CATEGORIES.index(kv[0])))
+            for key, states in sorted(branches.items())
+        }
+    return result
+
+
+def _leaf_dict(summary: Summary, share: Share) -> dict[str, Any]:
+    data = summary.to_dict()
+    del data["states"]
+    data["preemptable"] = share.to_dict()
+    return data
+
+
+def node_detail(node: Node, jobs: list[Job], share: Share | None) -> dict[str, Any]:
+    """The ``--long`` record of one node (documented keys, see the README)."""
+    gpus = node.tres.get("gres/gpu", 0)
+    return {
+        "name": node.name,
+        "state": category(node),
+        "state_text": node.state_text,
+        "partitions": list(node.partitions),
+        "features": list(node.features),
+        "active_features": list(node.active_features),
+        "cpus": {
+            "allocated": node.alloc_cpus,
+            "idle": node.idle_cpus,
+            "total": node.cpus,
+        },
+        "cpu_load": node.cpu_load,
+        "memory_mib": {
+            "allocated": node.alloc_memory,
+            "free": node.free_memory,
+            "total": node.real_memory,
+        },
+        "gpus": {"allocated": node.alloc_tres.get("gres/gpu", 0), "total": gpus},
+        "gres": node.gres,
+        "reason": node.reason,
+        "reason_user": node.reason_user,
+        "reason_time": iso(node.reason_time),
+        "jobs": sorted(j.job_id for j in jobs),
+        "preemptable": (share or Share()).to_dict(),
+    }
+
+
+def _load_jobs_and_shares(cluster: Any, out: Any) -> tuple[list[Job], dict[str, Share]]:
+    """Running jobs, and what the preemptable ones hold per node."""
+    jobs = [j for j in cluster.jobs() if j.state is JobState.RUNNING]
+    rules = preemption.load(cluster)
+    return jobs, preemptable_by_node(rules.preemptable(jobs))
+
+
+def _preemption_shares(cluster: Any) -> dict[str, Share]:
+    rules = preemption.load(cluster)
+    if not rules.enabled:
+        return {}
+    return preemptable_by_node(rules.preemptable(cluster.jobs()))
+
+
 def run(args: argparse.Namespace, out: Any) -> int:
     from ..cluster import Cluster
 
     cluster = Cluster()
+    if args.feature:
+        feature_matcher(args.feature)  # a bad expression is an error before any load
     partitions = [p for p in cluster.partitions() if not args.partition or p.name in args.partition]
     if args.partition:
         unknown = set(args.partition) - {p.name for p in partitions}
         if unknown:
             out.error(f"no such partition: {', '.join(sorted(unknown))}")
             return 2
+    if args.nodes or args.long:
+        return _run_detail(args, out, cluster, partitions)
+    shares = _preemption_shares(cluster)
+    if args.tree:
+        return _run_tree(args, out, cluster, partitions, shares)
     defaults = {p.name for p in partitions if p.default}
-    summaries = summarize(cluster.nodes(), partitions, args.feature)
+    nodes = cluster.nodes()
+    summaries = summarize(nodes, partitions, args.feature)
+    matches = feature_matcher(args.feature) if args.feature else None
+    wanted = {n.name for n in nodes if matches is None or matches(n.active_features)}
+    preempt: dict[str, Share] = {}
+    for part in partitions:
+        total = Share()
+        for name in part.node_names:
+            if name in shares and name in wanted:
+                total.add(shares[name])
+        preempt[part.name] = total
     if args.json:
-        out.json({"partitions": {name: s.to_dict() for name, s in summaries.items()}})
+        out.json(
+            {
+                "partitions": {
+                    name: {**s.to_dict(), "preemptable": preempt[name].to_dict()}
+                    for name, s in summaries.items()
+                }
+            }
+        )
         return 0
     rows = []
     for name, s in summaries.items():
         data = s.to_dict()
-        cpus, gpus = data["cpus"], data["gpus"]
         rows.append(
             [
                 name + ("*" if name in defaults else ""),
@@ -162,9 +341,7 @@ def run(args: argparse.Namespace, out: Any) -> int:
                 *(str(data["states"][c]) for c in ("allocated", "mixed", "idle")),
                 str(data["states"]["drained"] + data["states"]["draining"]),
                 str(data["states"]["down"]),
-                f"{cpus['allocated']}/{cpus['idle']}/{cpus['other']}/{cpus['total']}",
-                f"{data['memory_mib']['allocated']}/{data['memory_mib']['total']}",
-                f"{gpus['allocated']}/{gpus['idle']}/{gpus['total']}",
+                *_summary_cells(data),
             ]
         )
     out.table(
@@ -182,17 +359,188 @@ def run(args: argparse.Namespace, out: Any) -> int:
         ],
         rows,
     )
+    held = [(name, share) for name, share in preempt.items() if share.jobs]
+    if held:
+        out.stream.write("\nPreemptable (allocated to jobs that others may preempt):\n")
+        out.table(
+            ["PARTITION", "JOBS", "CPUS", "MEM MiB", "GPUS"],
+            [[name, str(len(s.jobs)), str(s.cpus), str(s.memory), str(s.gpus)] for name, s in held],
+        )
+    return 0
+
+
+def _run_tree(
+    args: argparse.Namespace,
+    out: Any,
+    cluster: Any,
+    partitions: list[Partition],
+    shares: dict[str, Share],
+) -> int:
+    grown = tree(cluster.nodes(), partitions, shares, args.feature)
+    if args.json:
+        out.json(
+            {
+                "tree": {
+                    part: {
+                        features: {
+                            state: _leaf_dict(summary, share)
+                            for state, (summary, share) in states.items()
+                        }
+                        for features, states in branches.items()
+                    }
+                    for part, branches in grown.items()
+                }
+            }
+        )
+        return 0
+    defaults = {p.name for p in partitions if p.default}
+    rows: list[list[str]] = []
+
+    def row(label: str, summary: Summary, share: Share) -> list[str]:
+        data = summary.to_dict()
+        return [label, str(summary.nodes), *_summary_cells(data), str(share.cpus)]
+
+    for part, branches in grown.items():
+        part_summary, part_share = Summary(), Share()
+        branch_rows: list[list[str]] = []
+        for features, states in branches.items():
+            branch_summary, branch_share = Summary(), Share()
+            leaf_rows = []
+            for state, (summary, share) in states.items():
+                leaf_rows.append(row(f"    {state}", summary, share))
+                _merge(branch_summary, summary)
+                branch_share.add(share)
+            branch_rows.append(row(f"  {features}", branch_summary, branch_share))
+            branch_rows += leaf_rows
+            _merge(part_summary, branch_summary)
+            part_share.add(branch_share)
+        rows.append(row(part + ("*" if part in defaults else ""), part_summary, part_share))
+        rows += branch_rows
+    out.table(
+        [
+            "PARTITION / FEATURES / STATE",
+            "NODES",
+            "CPUS A/I/O/T",
+            "MEM MiB A/T",
+            "GPUS A/I/T",
+            "PREEMPTABLE CPUS",
+        ],
+        rows,
+    )
+    return 0
+
+
+def _merge(into: Summary, other: Summary) -> None:
+    into.nodes += other.nodes
+    into.states.update(other.states)
+    into.cpus_allocated += other.cpus_allocated
+    into.cpus_idle += other.cpus_idle
+    into.cpus_other += other.cpus_other
+    into.memory_total += other.memory_total
+    into.memory_allocated += other.memory_allocated
+    into.gpus_total += other.gpus_total
+    into.gpus_allocated += other.gpus_allocated
+    into.gpus_unavailable += other.gpus_unavailable
+
+
+def _run_detail(
+    args: argparse.Namespace, out: Any, cluster: Any, partitions: list[Partition]
+) -> int:
+    nodes = cluster.nodes()
+    if args.nodes:
+        wanted = expand_hostlist(args.nodes)
+        known = {n.name for n in nodes}
+        unknown = [name for name in wanted if name not in known]
+        if unknown:
+            out.error(f"no such node: {compress_hostlist(unknown)}")
+            return 2
+        chosen = set(wanted)
+    else:
+        chosen = {n.name for n in nodes}
+    if args.partition:
+        chosen &= {name for p in partitions for name in p.node_names}
+    if args.feature:
+        matches = feature_matcher(args.feature)
+        chosen &= {n.name for n in nodes if matches(n.active_features)}
+    running, shares = _load_jobs_and_shares(cluster, out)
+    jobs_on: dict[str, list[Job]] = {}
+    for job in running:
+        for name in job.node_names:
+            jobs_on.setdefault(name, []).append(job)
+    records = [
+        node_detail(n, jobs_on.get(n.name, []), shares.get(n.name))
+        for n in nodes
+        if n.name in chosen
+    ]
+    if args.json:
+        out.json({"nodes": records})
+        return 0
+    rows = []
+    for r in records:
+        reason = ""
+        if r["reason"]:
+            who = f" [{r['reason_user']}" if r["reason_user"] else " ["
+            when = age(since(nodes[r["name"]].reason_time))
+            reason = f"{r['reason']}{who}, {when}]"
+        load = "-" if r["cpu_load"] is None else f"{r['cpu_load']:.2f}"
+        free = r["memory_mib"]["free"]
+        rows.append(
+            [
+                r["name"],
+                nodes[r["name"]].state_text,
+                ",".join(r["partitions"]),
+                _ratio(r["cpus"]["allocated"], r["cpus"]["total"]),
+                load,
+                _ratio(r["memory_mib"]["allocated"], r["memory_mib"]["total"]),
+                "-" if free is None else str(free),
+                _ratio(r["gpus"]["allocated"], r["gpus"]["total"]),
+                ",".join(r["active_features"]),
+                ",".join(map(str, r["jobs"])),
+                str(r["preemptable"]["cpus"]) if r["preemptable"]["jobs"] else "",
+                reason,
+            ]
+        )
+    out.table(
+        [
+            "NODE",
+            "STATE",
+            "PARTITIONS",
+            "CPUS A/T",
+            "LOAD",
+            "MEM MiB A/T",
+            "FREE MiB",
+            "GPUS A/T",
+            "FEATURES",
+            "JOBS",
+            "PREEMPT CPUS",
+            "REASON",
+        ],
+        rows,
+    )
     return 0
 
 
 def add_parser(sub: Any) -> None:
     parser = sub.add_parser(
         "nodes",
-        help="what is free right now, per partition",
-        description="Nodes, CPUs, memory and GPUs by state, per partition.",
-        epilog="example: slurmlib nodes -p debug --feature 'intel&ib' --json",
+        help="what is free right now, per partition, feature and node",
+        description=(
+            "Nodes, CPUs, memory and GPUs by state, per partition; --tree splits each "
+            "partition by active features and state; -n/--long list single nodes. "
+            "Capacity held by preemptable jobs is shown apart."
+        ),
+        epilog=(
+            "example: slurmlib nodes -p debug --feature 'intel&ib' --json\n"
+            "         slurmlib nodes --tree\n"
+            "         slurmlib nodes -n 'node[1-2]'"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("-p", "--partition", action="append", help="only this partition")
     parser.add_argument("--feature", help="only nodes with these active features (a&b, a|b)")
+    view = parser.add_mutually_exclusive_group()
+    view.add_argument("--tree", action="store_true", help="partition → active features → state")
+    view.add_argument("-n", "--nodes", metavar="NODELIST", help="these nodes, one line each")
+    view.add_argument("-l", "--long", action="store_true", help="every node, one line each")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(runner=run)

@@ -1,0 +1,392 @@
+"""``slurmlib top``: a live view of the queue and the nodes.
+
+    slurmlib top -u bob -p debug --interval 2
+
+Keys: ``q`` quits, ``s`` sorts by the next column, ``r`` reverses the order. Each refresh
+is an incremental load (``Cluster.jobs()``/``nodes()`` pass the last update time): while
+the controller reports nothing new, no record is converted and the screen is not redrawn.
+Off a terminal (or with ``--once``) it prints one frame and exits; ``--json`` prints one
+snapshot as data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import select
+import sys
+import termios
+import tty
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..records import Job, Node, Snapshot
+from ..states import JobState
+from .nodes import CATEGORIES, category
+from .words import age, iso, local_time
+
+SORTS: dict[str, Callable[[Job], Any]] = {
+    # Running first, then pending by priority: what squeue shows by default.
+    "state": lambda j: (j.state is not JobState.RUNNING, j.state.name, -(j.priority or 0)),
+    "priority": lambda j: -(j.priority or 0),
+    "id": lambda j: (j.array_job_id or j.job_id, j.array_task_id or 0, j.job_id),
+    "user": lambda j: (j.user_name or "", j.job_id),
+    "cpus": lambda j: -(j.num_cpus or 0),
+    "time": lambda j: _started(j) or datetime.max.replace(tzinfo=UTC),
+    "partition": lambda j: (j.partition or "", -(j.priority or 0)),
+}
+
+
+def _started(job: Job) -> datetime | None:
+    """When the clock of the TIME column started: start for running jobs, submit otherwise."""
+    return job.start_time if job.state is JobState.RUNNING else job.submit_time
+
+
+def job_label(job: Job) -> str:
+    """The job id as squeue prints it: ``12``, ``4_1``, ``4_[3-8%2]``."""
+    if job.array_job_id and job.array_task_id is not None:
+        return f"{job.array_job_id}_{job.array_task_id}"
+    if job.array_tasks:
+        return f"{job.array_job_id or job.job_id}_[{job.array_tasks}]"
+    return str(job.job_id)
+
+
+@dataclass
+class View:
+    """What is shown: filters, sort, and the last snapshots with what changed."""
+
+    users: set[str] | None = None
+    states: set[JobState] | None = None
+    """None: what squeue shows by default (jobs not finished, or still completing)."""
+    partitions: set[str] | None = None
+    accounts: set[str] | None = None
+    sort: str = "state"
+    reverse: bool = False
+    jobs: Snapshot[Job] | None = None
+    nodes: Snapshot[Node] | None = None
+    polls: int = 0
+    changes: int = 0
+    redraws: int = 0
+    _rows: list[Job] = field(default_factory=list)
+    _states: Counter[str] = field(default_factory=Counter)
+
+    def poll(self, cluster: Any) -> bool:
+        """Load again; True when the controller had something new."""
+        jobs, nodes = cluster.jobs(), cluster.nodes()
+        self.polls += 1
+        # An unchanged incremental load gives back the very same snapshot object.
+        changed = jobs is not self.jobs or nodes is not self.nodes
+        self.jobs, self.nodes = jobs, nodes
+        if changed:
+            self.changes += 1
+            self.refilter()
+        return changed
+
+    def wanted(self, job: Job) -> bool:
+        if self.states is None:
+            if job.state.finished and "COMPLETING" not in job.flags:
+                return False
+        elif job.state not in self.states:
+            return False
+        if self.users is not None and job.user_name not in self.users:
+            return False
+        if self.accounts is not None and job.account not in self.accounts:
+            return False
+        return self.partitions is None or bool(
+            self.partitions & set((job.partition or "").split(","))
+        )
+
+    def refilter(self) -> None:
+        jobs = [j for j in (self.jobs or ()) if self.wanted(j)]
+        jobs.sort(key=SORTS[self.sort], reverse=self.reverse)
+        self._rows = jobs
+        self._states = Counter(j.state.name for j in jobs)
+
+    def next_sort(self) -> None:
+        names = list(SORTS)
+        self.sort = names[(names.index(self.sort) + 1) % len(names)]
+        self.refilter()
+
+    def flip(self) -> None:
+        self.reverse = not self.reverse
+        self.refilter()
+
+    @property
+    def rows(self) -> list[Job]:
+        return self._rows
+
+    @property
+    def state_counts(self) -> Counter[str]:
+        """How many of the shown jobs are in each state."""
+        return self._states
+
+    def node_counts(self) -> Counter[str]:
+        nodes = [
+            n
+            for n in (self.nodes or ())
+            if self.partitions is None or self.partitions & set(n.partitions)
+        ]
+        return Counter(category(n) for n in nodes)
+
+    def cpu_counts(self) -> tuple[int, int]:
+        nodes = [
+            n
+            for n in (self.nodes or ())
+            if self.partitions is None or self.partitions & set(n.partitions)
+        ]
+        return sum(n.alloc_cpus for n in nodes), sum(n.cpus for n in nodes)
+
+
+def job_row(job: Job, now: datetime) -> dict[str, Any]:
+    """One job of the ``--json`` snapshot (documented keys)."""
+    started = _started(job)
+    limit = job.time_limit
+    return {
+        "job_id": job.job_id,
+        "label": job_label(job),
+        "array_job_id": job.array_job_id,
+        "array_task_id": job.array_task_id,
+        "name": job.name,
+        "user": job.user_name,
+        "account": job.account,
+        "partition": job.partition,
+        "qos": job.qos,
+        "state": job.state.name,
+        "reason": job.state_reason,
+        "cpus": job.num_cpus,
+        "nodes": job.nodes,
+        "priority": job.priority,
+        "time_seconds": int((now - started).total_seconds()) if started else None,
+        "time_limit_seconds": int(limit.total_seconds()) if isinstance(limit, timedelta) else None,
+        "submit_time": iso(job.submit_time),
+        "start_time": iso(job.start_time),
+    }
+
+
+def snapshot(view: View) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    states = view.state_counts
+    alloc, total = view.cpu_counts()
+    counts = view.node_counts()
+    return {
+        "collected_at": now.isoformat(),
+        "jobs_last_update": iso(view.jobs.last_update if view.jobs else None),
+        "nodes_last_update": iso(view.nodes.last_update if view.nodes else None),
+        "filters": {
+            "users": sorted(view.users) if view.users else None,
+            "partitions": sorted(view.partitions) if view.partitions else None,
+            "accounts": sorted(view.accounts) if view.accounts else None,
+        },
+        "sort": view.sort,
+        "summary": {
+            "jobs": dict(sorted(states.items())),
+            "nodes": {name: counts.get(name, 0) for name in CATEGORIES},
+            "cpus": {"allocated": alloc, "total": total},
+        },
+        "jobs": [job_row(j, now) for j in view.rows],
+    }
+
+
+def render(view: View, height: int, cluster_name: str, expand: bool = True) -> Any:
+    """The frame as a rich renderable."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    now = datetime.now(UTC)
+    data_time = view.jobs.last_update if view.jobs else None
+    order = "↑" if view.reverse else "↓"
+    head = Text()
+    head.append(f"slurmlib top — {cluster_name}", style="bold")
+    head.append(f"   data of {local_time(data_time)}   sort: {view.sort} {order}")
+    head.append("   q quit · s sort · r reverse", style="dim")
+    counts = view.node_counts()
+    alloc, total = view.cpu_counts()
+    nodes_line = "nodes: " + ", ".join(f"{counts[c]} {c}" for c in CATEGORIES if counts.get(c))
+    nodes_line += f"   CPUs {alloc}/{total} allocated"
+    jobs_line = "jobs: " + (
+        ", ".join(f"{n} {s.lower()}" for s, n in sorted(view.state_counts.items())) or "none"
+    )
+    filters = [
+        f"{name}={','.join(sorted(values))}"
+        for name, values in (
+            ("user", view.users),
+            ("partition", view.partitions),
+            ("account", view.accounts),
+        )
+        if values
+    ]
+    if filters:
+        jobs_line += "   (" + " ".join(filters) + ")"
+    table = Table(box=None, header_style="bold reverse", expand=expand)
+    for name in ("JOBID", "USER", "ACCOUNT", "PARTITION", "QOS", "ST", "CPUS", "TIME"):
+        table.add_column(name, justify="right" if name in ("CPUS", "TIME") else "left")
+    table.add_column("PRIORITY", justify="right")
+    table.add_column("NODES (REASON)")
+    table.add_column("NAME")
+    room = max(height - 7, 1)
+    styles = {JobState.RUNNING: "green", JobState.PENDING: "yellow"}
+    for job in view.rows[:room]:
+        started = _started(job)
+        where = job.nodes if job.state is JobState.RUNNING else f"({job.state_reason})"
+        table.add_row(
+            Text(job_label(job)),
+            Text(job.user_name or str(job.user_id)),
+            Text(job.account or ""),
+            Text(job.partition or ""),
+            Text(job.qos or ""),
+            Text(job.state.name[:2], style=styles.get(job.state, "")),
+            Text(str(job.num_cpus or "")),
+            Text(age(now - started) if started else "-"),
+            Text(str(job.priority if job.priority is not None else "")),
+            Text(where or ""),
+            Text(job.name or ""),
+        )
+    hidden = len(view.rows) - room
+    foot = Text(
+        f"polls {view.polls} · changed {view.changes} · redrawn {view.redraws}"
+        + (f" · {hidden} more jobs below" if hidden > 0 else ""),
+        style="dim",
+    )
+    return Group(head, Text(nodes_line), Text(jobs_line), Text(""), table, foot)
+
+
+@contextmanager
+def keys() -> Iterator[Callable[[float], str | None]]:
+    """Single key presses from the terminal, without echo; the terminal is restored after."""
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    tty.setcbreak(fd)
+
+    def read(timeout: float) -> str | None:
+        ready, _, _ = select.select([fd], [], [], timeout)
+        return os.read(fd, 1).decode(errors="replace") if ready else None
+
+    try:
+        yield read
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def live(cluster: Any, view: View, interval: float) -> int:
+    from rich.console import Console
+    from rich.live import Live
+
+    console = Console()
+    name = cluster.config().cluster_name
+    view.poll(cluster)
+    with keys() as read, Live(console=console, screen=True, auto_refresh=False) as screen:
+        screen.update(render(view, console.height, name), refresh=True)
+        view.redraws += 1
+        next_poll = datetime.now(UTC) + timedelta(seconds=interval)
+        while True:
+            wait = max((next_poll - datetime.now(UTC)).total_seconds(), 0.0)
+            key = read(wait)
+            redraw = False
+            if key in ("q", "Q"):
+                return 0
+            if key == "s":
+                view.next_sort()
+                redraw = True
+            elif key == "r":
+                view.flip()
+                redraw = True
+            if key is None:
+                next_poll = datetime.now(UTC) + timedelta(seconds=interval)
+                # Unchanged data is neither converted nor sorted again; the frame is
+                # still drawn, for the clock of the TIME column and the poll counters.
+                view.poll(cluster)
+                redraw = True
+            if redraw:
+                view.redraws += 1
+                screen.update(render(view, console.height, name), refresh=True)
+
+
+def run(args: argparse.Namespace, out: Any) -> int:
+    from ..cluster import Cluster
+
+    if args.interval <= 0:
+        raise ValueError(f"--interval must be positive, not {args.interval}")
+    if args.sort not in SORTS:
+        raise ValueError(f"--sort must be one of {', '.join(SORTS)}, not {args.sort!r}")
+    cluster = Cluster()
+    view = View(
+        users=set(args.user) if args.user else None,
+        partitions=set(args.partition) if args.partition else None,
+        accounts=set(args.account) if args.account else None,
+        states=_states(args.states),
+        sort=args.sort,
+        reverse=args.reverse,
+    )
+    if args.partition:
+        unknown = set(args.partition) - {p.name for p in cluster.partitions()}
+        if unknown:
+            out.error(f"no such partition: {', '.join(sorted(unknown))}")
+            return 2
+    interactive = sys.stdin.isatty() and out.stream.isatty() and not args.once
+    if args.json or not interactive:
+        view.poll(cluster)
+        if args.json:
+            out.json(snapshot(view))
+        else:
+            from rich.console import Console
+
+            console = Console(file=out.stream, width=None if out.stream.isatty() else 200)
+            console.print(render(view, 10**6, cluster.config().cluster_name, expand=False))
+        return 0
+    return live(cluster, view, args.interval)
+
+
+def _states(text: str | None) -> set[JobState] | None:
+    """``-t running,pending`` (squeue's names, any case; ``all`` for every state)."""
+    if text is None:
+        return None
+    if text.lower() == "all":
+        return set(JobState)
+    names = {name.strip().upper() for name in text.split(",") if name.strip()}
+    short = {
+        "R": "RUNNING",
+        "PD": "PENDING",
+        "S": "SUSPENDED",
+        "CD": "COMPLETED",
+        "CA": "CANCELLED",
+    }
+    unknown = {n for n in names if short.get(n, n) not in JobState.__members__}
+    if unknown:
+        raise ValueError(f"not a job state: {', '.join(sorted(unknown))}")
+    return {JobState[short.get(n, n)] for n in names}
+
+
+def add_parser(sub: Any) -> None:
+    parser = sub.add_parser(
+        "top",
+        help="a live view of the queue and the nodes",
+        description=(
+            "The queue and the nodes, refreshed with incremental loads. Keys: q quit, "
+            "s sort by the next column, r reverse. Off a terminal, one frame."
+        ),
+        epilog="example: slurmlib top -u alice -p debug --sort priority --interval 5",
+    )
+    parser.add_argument("-u", "--user", action="append", help="only this user's jobs")
+    parser.add_argument("-p", "--partition", action="append", help="only this partition")
+    parser.add_argument("-A", "--account", action="append", help="only this account's jobs")
+    parser.add_argument(
+        "-t",
+        "--states",
+        metavar="STATES",
+        help="only these states (running,pending,... or all; default: not finished)",
+    )
+    parser.add_argument(
+        "--sort", default="state", help=f"one of {', '.join(SORTS)} (default: state)"
+    )
+    parser.add_argument("--reverse", action="store_true", help="reverse the order")
+    parser.add_argument(
+        "-i", "--interval", type=float, default=2.0, metavar="SECONDS", help="default 2"
+    )
+    parser.add_argument("--once", action="store_true", help="print one frame and exit")
+    parser.add_argument("--json", action="store_true", help="one snapshot, machine-readable")
+    parser.set_defaults(runner=run)

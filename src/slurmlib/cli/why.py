@@ -1,0 +1,327 @@
+"""``slurmlib why JOBID``: why a pending job is not running, in plain words.
+
+    $ slurmlib why 12
+    job 12 (carol, pending_qos_limit) is PENDING in partition debug, QoS high
+    reason     QOSMaxJobsPerUserLimit: a limit of its QoS holds it
+    limit      QoS high MaxJobsPerUser 1: carol has 1 running
+    ...
+
+The reason is Slurm's own; the limit behind it comes from the controller's live counters
+(``Cluster.limits()``), the rank from the pending jobs of the same partition, the expected
+start from the scheduler (what ``squeue --start`` shows), and the hints from the nodes that
+are free now.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..errors import SlurmError
+from ..records import Job, Node, Partition
+from ..states import JobState
+from .limit_reasons import resolve
+from .nodes import category, feature_matcher
+from .words import age, iso, local_time, render_table
+
+# Slurm's reason names → what they mean for the user. Limit reasons (QOS*/Assoc*) are
+# explained from the limit itself.
+PLAIN = {
+    "Resources": "the resources it needs are in use",
+    "Priority": "jobs of higher priority are ahead of it in its partition",
+    "Dependency": "it waits for the jobs it depends on",
+    "DependencyNeverSatisfied": "its dependency can never be satisfied: it will never start",
+    "JobHeldUser": "held by its user",
+    "JobHeldAdmin": "held by an administrator",
+    "BeginTime": "it asked not to start before its begin time",
+    "ReqNodeNotAvail": "a node it needs is down, drained or reserved",
+    "PartitionDown": "its partition is down",
+    "PartitionInactive": "its partition is inactive",
+    "PartitionNodeLimit": "it asks for more nodes than its partition allows",
+    "PartitionTimeLimit": "its time limit is longer than its partition allows",
+    "JobArrayTaskLimit": "its array already runs as many tasks as it allows at once",
+    "Reservation": "it waits for its reservation to start",
+    "Licenses": "the licenses it needs are in use",
+    "NodeDown": "a node it needs is down",
+    "BadConstraints": "no node can satisfy its constraints",
+    "InvalidAccount": "its account is not valid",
+    "InvalidQOS": "its QoS is not valid",
+    "QOSNotAllowed": "its QoS is not allowed for its partition or association",
+    "AccountNotAllowed": "its account may not use its partition",
+    "None": "not evaluated by the scheduler yet",
+}
+
+
+def _job_arg(text: str) -> tuple[int, int | None]:
+    match = re.fullmatch(r"(\d+)(?:_(\d+))?", text.strip())
+    if match is None or int(match[1]) == 0:
+        raise ValueError(f"not a job id: {text!r} (use 1234 or 1234_5)")
+    return int(match[1]), int(match[2]) if match[2] else None
+
+
+def _find(cluster: Any, job_id: int, task: int | None) -> Job:
+    if task is None:
+        return cluster.job(job_id)  # type: ignore[no-any-return]
+    for job in cluster.jobs(job_ids=[job_id]):
+        if job.array_task_id == task:
+            return job  # type: ignore[no-any-return]
+    # A task that has not started lives in the array's pending meta record.
+    meta = cluster.job(job_id)
+    if meta.array_tasks and meta.state is JobState.PENDING:
+        return meta  # type: ignore[no-any-return]
+    raise LookupError(f"job {job_id} has no task {task}")
+
+
+def _rank(job: Job, queue: list[Job]) -> tuple[int | None, int]:
+    """(rank among pending jobs sharing a partition, how many pend there), by priority."""
+    mine = set((job.partition or "").split(","))
+    pending = [
+        j
+        for j in queue
+        if j.state is JobState.PENDING and mine & set((j.partition or "").split(","))
+    ]
+    order = sorted(pending, key=lambda j: (-(j.priority or 0), j.submit_time or 0, j.job_id))
+    ids = [j.job_id for j in order]
+    return (ids.index(job.job_id) + 1 if job.job_id in ids else None), len(order)
+
+
+def _per_node(job: Job) -> tuple[int, int, int, int]:
+    """(nodes, CPUs per node, MiB per node, GPUs per node) the job asks for."""
+    nodes = max(job.num_nodes or 1, 1)
+    cpus = job.tres_requested.get("cpu", job.num_cpus or 1)
+    memory = job.tres_requested.get("mem", 0)
+    gpus = job.tres_requested.get("gres/gpu", 0)
+    return nodes, -(-cpus // nodes), -(-memory // nodes), -(-gpus // nodes)
+
+
+def _room(node: Node) -> tuple[int, int, int]:
+    """(CPUs, MiB, GPUs) free on a node that can take a job now; zeros otherwise."""
+    if category(node) not in ("idle", "mixed") or not node.responding:
+        return 0, 0, 0
+    gpus = node.tres.get("gres/gpu", 0) - node.alloc_tres.get("gres/gpu", 0)
+    return node.idle_cpus, node.real_memory - node.alloc_memory, gpus
+
+
+def _fits(job: Job, node: Node) -> bool:
+    _, cpus, memory, gpus = _per_node(job)
+    free_cpus, free_mem, free_gpus = _room(node)
+    if job.features:
+        try:
+            if not feature_matcher(job.features)(node.active_features):
+                return False
+        except ValueError:  # counts, brackets...: too rich to judge here
+            return False
+    return free_cpus >= cpus and free_mem >= memory and free_gpus >= gpus
+
+
+def _allowed(job: Job, part: Partition) -> bool:
+    if part.state != "UP":
+        return False
+    if part.allow_accounts and job.account not in part.allow_accounts:
+        return False
+    if job.account in part.deny_accounts or job.qos in part.deny_qos:
+        return False
+    if part.allow_qos and job.qos not in part.allow_qos:
+        return False
+    limit, wanted = part.max_time, job.time_limit
+    return not (isinstance(limit, timedelta) and isinstance(wanted, timedelta) and wanted > limit)
+
+
+def suggestions(job: Job, nodes: list[Node], partitions: list[Partition]) -> list[str]:
+    """What would let the job start now: another partition, a smaller request."""
+    hints: list[str] = []
+    by_name = {n.name: n for n in nodes}
+    mine = set((job.partition or "").split(","))
+    count, cpus, _, _ = _per_node(job)
+    for part in partitions:
+        if part.name in mine or not _allowed(job, part):
+            continue
+        fitting = [n for n in part.node_names if n in by_name and _fits(job, by_name[n])]
+        if len(fitting) >= count:
+            hints.append(
+                f"partition {part.name} could start it now ({len(fitting)} node(s) with room): "
+                f"scontrol update jobid={job.job_id} partition={part.name}"
+            )
+    for part in partitions:
+        if part.name not in mine:
+            continue
+        rooms = [_room(by_name[n])[0] for n in part.node_names if n in by_name]
+        best = max(rooms, default=0)
+        if best == 0:
+            hints.append(f"no node of partition {part.name} has a free CPU now")
+        elif best < cpus:
+            hints.append(
+                f"a request of at most {best} CPU(s) per node could start now in {part.name} "
+                f"(it asks for {cpus})"
+            )
+    return hints
+
+
+def _dependencies(job: Job, cluster: Any) -> list[dict[str, Any]]:
+    """The jobs named in ``afterok:2(unfulfilled),afterany:7`` and where they stand."""
+    found = []
+    for kind, ids, state in re.findall(r"(\w+):([\d_:+*]+)(?:\((\w+)\))?", job.dependency or ""):
+        for raw in ids.split(":"):
+            digits = re.match(r"\d+", raw)
+            if digits is None:
+                continue
+            other_id = int(digits.group())
+            entry: dict[str, Any] = {"type": kind, "job_id": other_id, "status": state or None}
+            try:
+                other = cluster.job(other_id)
+            except (SlurmError, LookupError):
+                entry.update(state=None, ends=None, user=None)
+            else:
+                entry.update(
+                    state=other.state.name,
+                    user=other.user_name,
+                    ends=iso(other.end_time) if not other.state.finished else None,
+                )
+            found.append(entry)
+    return found
+
+
+def explain(cluster: Any, job: Job) -> dict[str, Any]:
+    """The whole answer as JSON-ready data (its keys are documented in the README)."""
+    now = datetime.now(UTC)
+    answer: dict[str, Any] = {
+        "job_id": job.job_id,
+        "array_task_id": job.array_task_id,
+        "name": job.name,
+        "user": job.user_name,
+        "account": job.account,
+        "partition": job.partition,
+        "qos": job.qos,
+        "state": job.state.name,
+        "reason": job.state_reason,
+        "description": job.state_description,
+        "explanation": None,
+        "limit": None,
+        "priority": job.priority,
+        "rank": None,
+        "pending_in_partition": None,
+        "submitted": iso(job.submit_time),
+        "waiting_seconds": None,
+        "expected_start": None,
+        "dependencies": [],
+        "suggestions": [],
+    }
+    if job.state is not JobState.PENDING:
+        if job.state is JobState.RUNNING:
+            answer["explanation"] = (
+                f"it is running on {job.nodes} since {local_time(job.start_time)}"
+            )
+        else:
+            answer["explanation"] = f"it is not pending: {job.state_text}"
+        return answer
+    reason = job.state_reason
+    answer["waiting_seconds"] = (
+        int((now - job.submit_time).total_seconds()) if job.submit_time else None
+    )
+    answer["expected_start"] = iso(job.start_time)
+    bound = resolve(reason, job, cluster.limits()) if reason.startswith(("QOS", "Assoc")) else None
+    if bound is not None:
+        answer["limit"] = bound.to_dict()
+        answer["explanation"] = f"a limit of {bound.source} holds it"
+    else:
+        answer["explanation"] = job.state_description or PLAIN.get(reason, reason)
+    queue = list(cluster.jobs())
+    answer["rank"], answer["pending_in_partition"] = _rank(job, queue)
+    if reason in ("Dependency", "DependencyNeverSatisfied"):
+        answer["dependencies"] = _dependencies(job, cluster)
+    hints: list[str] = []
+    if reason == "JobHeldUser":
+        hints.append(f"release it: scontrol release {job.job_id}")
+    elif reason == "JobHeldAdmin":
+        hints.append("only an administrator can release it")
+    elif bound is not None and bound.used is not None:
+        hints.append(f"it can start when {bound.source}'s {bound.name} has room again")
+    elif reason == "DependencyNeverSatisfied":
+        hints.append(f"cancel it (scancel {job.job_id}) or change its dependency")
+    if reason not in ("JobHeldUser", "JobHeldAdmin", "Dependency", "DependencyNeverSatisfied"):
+        hints += suggestions(job, list(cluster.nodes()), list(cluster.partitions()))
+    answer["suggestions"] = hints
+    return answer
+
+
+def run(args: argparse.Namespace, out: Any) -> int:
+    from ..cluster import Cluster
+
+    job_id, task = _job_arg(args.jobid)
+    cluster = Cluster()
+    try:
+        job = _find(cluster, job_id, task)
+    except LookupError as exc:
+        out.error(str(exc))
+        return 1
+    answer = explain(cluster, job)
+    if args.json:
+        out.json(answer)
+        return 0
+    title = f"job {answer['job_id']}"
+    if answer["array_task_id"] is not None:
+        title += f"_{answer['array_task_id']}"
+    out.stream.write(
+        f"{title} ({answer['user']}, {answer['name']}) is {answer['state']} in partition "
+        f"{answer['partition']}, QoS {answer['qos']}\n"
+    )
+    rows: list[list[str | tuple[str, str]]] = []
+    if answer["state"] == "PENDING":
+        rows.append(["reason", (answer["reason"], "bold yellow")])
+        rows.append(["why", answer["explanation"]])
+        if answer["limit"]:
+            rows.append(["limit", answer["limit"]["text"]])
+        for dep in answer["dependencies"]:
+            ends = (
+                f", ends by {local_time(datetime.fromisoformat(dep['ends']))}"
+                if dep["ends"]
+                else ""
+            )
+            rows.append(
+                [
+                    "waits for",
+                    f"job {dep['job_id']} ({dep['type']}): {dep['state'] or 'gone'}{ends}",
+                ]
+            )
+        if answer["rank"] is not None:
+            rows.append(
+                [
+                    "rank",
+                    f"{answer['rank']} of {answer['pending_in_partition']} pending in "
+                    f"{answer['partition']} (priority {answer['priority']})",
+                ]
+            )
+        start = answer["expected_start"]
+        rows.append(
+            [
+                "expected start",
+                local_time(datetime.fromisoformat(start)) if start else "not known yet",
+            ]
+        )
+        if answer["waiting_seconds"] is not None:
+            rows.append(["waiting", age(timedelta(seconds=answer["waiting_seconds"]))])
+        for i, hint in enumerate(answer["suggestions"]):
+            rows.append(["what would help" if i == 0 else "", hint])
+    else:
+        rows.append(["state", answer["explanation"]])
+    render_table(out.stream, ["", ""], rows, left=(0, 1), show_header=False)
+    return 0
+
+
+def add_parser(sub: Any) -> None:
+    parser = sub.add_parser(
+        "why",
+        help="why a pending job is not running, in plain words",
+        description=(
+            "Why a pending job waits: its reason, the exact limit or resource that holds it, "
+            "its rank in its partition, the expected start, and what would help."
+        ),
+        epilog="example: slurmlib why 1234 --json",
+    )
+    parser.add_argument(
+        "jobid", metavar="JOBID", help="a job id (1234, or 1234_5 for an array task)"
+    )
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(runner=run)

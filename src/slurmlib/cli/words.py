@@ -1,0 +1,121 @@
+"""Small formatting helpers shared by the ``slurmlib`` commands: host lists, ages, times."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TextIO
+
+_NUMBERED = re.compile(r"^(.*?)(\d+)$")
+
+
+def compress_hostlist(names: Iterable[str]) -> str:
+    """``["node1", "node2", "node3", "gpu01"]`` → ``"gpu01,node[1-3]"``.
+
+    The inverse of Slurm's host list expansion, for display: names that share a prefix and
+    the width of their number are folded into ranges; other names are kept as they are.
+    """
+    numbered: list[tuple[str, str]] = []
+    plain: list[str] = []
+    for name in names:
+        match = _NUMBERED.match(name)
+        if match is None:
+            plain.append(name)
+        else:
+            numbered.append((match.group(1), match.group(2)))
+    # Zero-padded numbers have a fixed width ("big0001"); an unpadded number of the same
+    # width ("big1000") belongs to that range too, as in Slurm's own host lists.
+    padded = {(prefix, len(d)) for prefix, d in numbered if d.startswith("0") and len(d) > 1}
+    groups: dict[tuple[str, int], list[int]] = {}
+    for prefix, digits in numbered:
+        width = len(digits) if (prefix, len(digits)) in padded else 0
+        groups.setdefault((prefix, width), []).append(int(digits))
+    parts = sorted(set(plain))
+    for (prefix, width), numbers in sorted(groups.items()):
+        numbers = sorted(set(numbers))
+        ranges: list[str] = []
+        start = prev = numbers[0]
+        for number in [*numbers[1:], None]:
+            if number is not None and number == prev + 1:
+                prev = number
+                continue
+            first, last = f"{start:0{width}d}", f"{prev:0{width}d}"
+            ranges.append(first if start == prev else f"{first}-{last}")
+            if number is not None:
+                start = prev = number
+        if len(ranges) == 1 and "-" not in ranges[0]:
+            parts.append(prefix + ranges[0])
+        else:
+            parts.append(f"{prefix}[{','.join(ranges)}]")
+    return ",".join(parts)
+
+
+def age(delta: timedelta | None) -> str:
+    """A duration as people say it: ``"3d 4h"``, ``"2h 5m"``, ``"40s"``."""
+    if delta is None:
+        return "-"
+    seconds = max(int(delta.total_seconds()), 0)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    if minutes:
+        return f"{minutes}m {seconds}s"
+    return f"{seconds}s"
+
+
+def since(moment: datetime | None, now: datetime | None = None) -> timedelta | None:
+    """How long ago ``moment`` was."""
+    if moment is None:
+        return None
+    return (now or datetime.now(UTC)) - moment
+
+
+def local_time(moment: datetime | None) -> str:
+    """An aware datetime in this machine's time zone, to the second (as Slurm prints it)."""
+    if moment is None:
+        return "-"
+    return moment.astimezone().strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def iso(moment: datetime | None) -> str | None:
+    """An aware datetime as ISO 8601 text for ``--json`` (``None`` stays ``None``)."""
+    return moment.isoformat() if moment is not None else None
+
+
+def render_table(
+    stream: TextIO,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str | tuple[str, str]]],
+    left: Iterable[int] = (0,),
+    show_header: bool = True,
+) -> None:
+    """A table like :meth:`Output.table`, with chosen columns left-aligned and optional
+    per-cell styles (``(text, style)``), which rich shows only on a terminal."""
+    cells = [[c if isinstance(c, tuple) else (c, "") for c in row] for row in rows]
+    lefts = set(left)
+    try:
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+    except ImportError:  # rich is optional: plain aligned columns without it
+        plain = [list(header), *[[text for text, _ in cell_row] for cell_row in cells]]
+        widths = [max(len(line[i]) for line in plain) for i in range(len(header))]
+        for texts in plain if show_header else plain[1:]:
+            line = "  ".join(
+                c.ljust(w) if i in lefts else c.rjust(w)
+                for i, (c, w) in enumerate(zip(texts, widths, strict=True))
+            )
+            stream.write(line.rstrip() + "\n")
+        return
+    table = Table(box=None, header_style="bold", show_header=show_header)
+    for i, name in enumerate(header):
+        table.add_column(name, justify="left" if i in lefts else "right")
+    for row in cells:
+        table.add_row(*(Text(text, style=style) for text, style in row))
+    wide = None if stream.isatty() else 1000
+    Console(file=stream, highlight=False, width=wide).print(table)

@@ -1,0 +1,155 @@
+"""`slurmlib top`: one snapshot checked against squeue, and the live view driven in tmux."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ..slurmtools import run
+from .test_nodes import settled, slurmlib
+
+
+def top_json(*argv: str) -> dict[str, Any]:
+    done = slurmlib("top", "--json", *argv)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def test_snapshot_lists_the_jobs_squeue_lists_for_a_user(slurm_conf: Path) -> None:
+    def squeue() -> list[tuple[int, str]]:
+        lines = run("squeue", "-h", "-u", "bob", "-o", "%A %T").stdout.split("\n")
+        return sorted((int(a), t) for a, t in (line.split() for line in lines if line))
+
+    reference, ours = settled(squeue, lambda: top_json("-u", "bob"))
+    assert sorted((j["job_id"], j["state"]) for j in ours["jobs"]) == reference
+    assert {j["user"] for j in ours["jobs"]} == {"bob"}
+    assert ours["summary"]["jobs"] == dict(Counter(state for _, state in reference))
+
+
+def test_partition_filter_and_sort_by_priority(slurm_conf: Path) -> None:
+    def squeue() -> list[int]:
+        return sorted(map(int, run("squeue", "-h", "-p", "long", "-o", "%A").stdout.split()))
+
+    reference, ours = settled(squeue, lambda: top_json("-p", "long", "--sort", "priority"))
+    assert sorted(j["job_id"] for j in ours["jobs"]) == reference
+    priorities = [j["priority"] or 0 for j in ours["jobs"]]
+    assert priorities == sorted(priorities, reverse=True)
+
+
+def test_off_a_terminal_it_prints_one_frame(slurm_conf: Path) -> None:
+    done = slurmlib("top", "-u", "carol")
+    assert done.returncode == 0, done.stderr
+    assert "slurmlib top" in done.stdout and "JOBID" in done.stdout
+    assert "\x1b[" not in done.stdout
+
+
+def test_bad_input_is_one_line_and_exit_2(slurm_conf: Path) -> None:
+    for argv in (["-p", "nosuch"], ["--sort", "colour"], ["--interval", "0"], ["-t", "sleepy"]):
+        done = slurmlib("top", *argv)
+        assert done.returncode == 2, argv
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_help_has_an_example() -> None:
+    done = slurmlib("top", "--help")
+    assert done.returncode == 0 and "example: slurmlib top" in done.stdout
+
+
+# ---------------------------------------------------------------------------- live, in tmux
+
+
+class Tmux:
+    """A tmux server of our own (its own socket), so that nobody else's sessions are touched."""
+
+    def __init__(self) -> None:
+        self.socket = f"slurmlib-top-{uuid.uuid4().hex[:8]}"
+
+    def __call__(self, *argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["tmux", "-L", self.socket, *argv], capture_output=True, text=True, timeout=30
+        )
+
+    def screen(self) -> str:
+        return self("capture-pane", "-p", "-t", "top").stdout
+
+    def wait_for(self, test: Callable[[str], bool], what: str, seconds: float = 30) -> str:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            text = self.screen()
+            if test(text):
+                return text
+            time.sleep(0.3)
+        raise AssertionError(f"gave up waiting for {what}; the screen:\n{self.screen()}")
+
+
+@pytest.fixture
+def tmux(slurm_conf: Path) -> Iterator[Tmux]:
+    session = Tmux()
+    yield session
+    session("kill-server")
+
+
+@pytest.fixture
+def held_job(slurm_conf: Path) -> Iterator[Callable[[], int]]:
+    """Submits a held job as bob on demand (it never runs); cancels it afterwards."""
+    submitted: list[int] = []
+
+    def submit() -> int:
+        out = run(
+            "runuser",
+            "-u",
+            "bob",
+            "--",
+            "sbatch",
+            "--parsable",
+            "--hold",
+            "-J",
+            "top-test",
+            "-p",
+            "debug",
+            "-o",
+            "/dev/null",
+            "--wrap",
+            "sleep 60",
+        ).stdout
+        submitted.append(int(out.strip().split(";")[0]))
+        return submitted[-1]
+
+    yield submit
+    for job in submitted:
+        run("scancel", str(job), check=False)
+
+
+def test_live_view_draws_refreshes_after_a_submission_and_quits_on_q(
+    tmux: Tmux, held_job: Callable[[], int]
+) -> None:
+    command = " ".join(
+        shlex.quote(a)
+        for a in [sys.executable, "-m", "slurmlib.cli", "top", "-u", "bob", "--interval", "0.5"]
+    )
+    env = f"SLURM_CONF={shlex.quote(os.environ['SLURM_CONF'])}"
+    shell = f"env {env} {command}; echo top-exited-$?; sleep 60"
+    started = tmux("new-session", "-d", "-s", "top", "-x", "200", "-y", "50", shell)
+    assert started.returncode == 0, started.stderr
+    first = tmux.wait_for(lambda s: "JOBID" in s, "the first frame")
+    assert "user=bob" in first and "polls" in first
+    job = held_job()
+    tmux.wait_for(
+        lambda s: any(line.split()[:1] == [str(job)] for line in s.splitlines()), "the new job"
+    )
+    # Sorting by the next column is shown in the header.
+    tmux("send-keys", "-t", "top", "s")
+    tmux.wait_for(lambda s: "sort: priority" in s, "the new sort order")
+    tmux("send-keys", "-t", "top", "q")
+    tmux.wait_for(lambda s: "top-exited-0" in s, "top to quit")

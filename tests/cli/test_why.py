@@ -1,0 +1,179 @@
+"""`slurmlib why` end to end on the seeded pending jobs, checked against squeue and sacctmgr."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from slurmlib.cli.limit_reasons import parse
+
+from ..slurmtools import parsable, run
+from .test_nodes import slurmlib
+
+
+@pytest.fixture(scope="module")
+def seed(slurm_conf: Path) -> dict[str, Any]:
+    return json.loads((slurm_conf.parent.parent / "seed.json").read_text())  # type: ignore[no-any-return]
+
+
+def why_json(job: int | str) -> dict[str, Any]:
+    done = slurmlib("why", str(job), "--json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def squeue_field(job: int, fmt: str) -> str:
+    return run("squeue", "-h", "-j", str(job), "-o", fmt).stdout.strip()
+
+
+@pytest.mark.parametrize(
+    "role",
+    ["pending_resources", "pending_priority", "pending_qos_limit", "pending_dependency", "held"],
+)
+def test_reason_is_slurms_own(seed: dict[str, Any], role: str) -> None:
+    job = seed["jobs"][role]
+    answer = why_json(job)
+    assert answer["state"] == "PENDING"
+    assert answer["reason"] == squeue_field(job, "%r") == seed["pending_reasons"][role]
+    assert answer["user"] == seed["job_users"][role]
+    assert answer["explanation"]
+
+
+def test_qos_limit_names_the_limit_its_value_and_the_users_running_jobs(
+    seed: dict[str, Any],
+) -> None:
+    job = seed["jobs"]["pending_qos_limit"]
+    user = seed["job_users"]["pending_qos_limit"]
+    qos = squeue_field(job, "%q")
+    limit = {r["Name"]: r for r in parsable("sacctmgr", "show", "qos", "format=Name,MaxJobsPU")}
+    running = run("squeue", "-h", "-u", user, "-q", qos, "-t", "R", "-o", "%A").stdout.split()
+    answer = why_json(job)
+    expected = (
+        f"QoS {qos} MaxJobsPerUser {limit[qos]['MaxJobsPU']}: {user} has {len(running)} running"
+    )
+    assert answer["limit"]["text"] == expected
+    assert answer["limit"]["used"] == len(running) == answer["limit"]["value"]
+    done = slurmlib("why", str(job))
+    assert expected in done.stdout
+
+
+def test_held_job_is_explained_as_held_by_its_user(seed: dict[str, Any]) -> None:
+    job = seed["jobs"]["held"]
+    answer = why_json(job)
+    assert answer["explanation"] == "held by its user"
+    assert f"scontrol release {job}" in answer["suggestions"][0]
+    assert squeue_field(job, "%Q") == "0" == str(answer["priority"])
+
+
+def test_dependency_names_the_job_it_waits_for_and_its_state(seed: dict[str, Any]) -> None:
+    job = seed["jobs"]["pending_dependency"]
+    answer = why_json(job)
+    deps = answer["dependencies"]
+    named = re.findall(r"(\d+)", squeue_field(job, "%E"))
+    assert [d["job_id"] for d in deps] == [int(n) for n in named]
+    for dep in deps:
+        assert dep["state"] == squeue_field(dep["job_id"], "%T")
+
+
+def test_rank_and_expected_start_match_squeue(seed: dict[str, Any]) -> None:
+    for role in ("pending_resources", "pending_priority"):
+        job = seed["jobs"][role]
+        answer = why_json(job)
+        part = answer["partition"]
+        lines = run("squeue", "-h", "-p", part, "-t", "PD", "-o", "%A %Q %V").stdout.splitlines()
+        # Higher priority first; ties by submit time, then id (as slurmlib documents).
+        order = sorted(
+            (line.split() for line in lines), key=lambda f: (-int(f[1]), f[2], int(f[0]))
+        )
+        assert answer["rank"] == [int(f[0]) for f in order].index(job) + 1, role
+        assert answer["pending_in_partition"] == len(order)
+        start = squeue_field(job, "%S")
+        if start in ("N/A", ""):
+            assert answer["expected_start"] is None
+        else:
+            ours = datetime.fromisoformat(answer["expected_start"]).astimezone()
+            assert ours.strftime("%Y-%m-%dT%H:%M:%S") == start, role
+
+
+def test_job_waiting_for_resources_gets_a_partition_that_could_start_it(
+    seed: dict[str, Any],
+) -> None:
+    job = seed["jobs"]["pending_resources"]
+    answer = why_json(job)
+    cpus = int(squeue_field(job, "%C"))
+    suggested = [
+        m.group(1)
+        for hint in answer["suggestions"]
+        if (m := re.match(r"partition (\S+) could start it now", hint))
+    ]
+    # Each suggested partition has a node with that many idle CPUs, says sinfo.
+    for part in suggested:
+        idle = [
+            int(line.split("/")[1])
+            for line in run(
+                "sinfo", "-h", "-N", "-p", part, "-t", "idle,mix", "-o", "%C"
+            ).stdout.split()
+        ]
+        assert max(idle, default=0) >= cpus, part
+    assert any("no node of partition" in h or "could start" in h for h in answer["suggestions"])
+
+
+def test_running_job_is_not_pending(seed: dict[str, Any]) -> None:
+    answer = why_json(seed["jobs"]["running"])
+    assert answer["state"] == "RUNNING"
+    assert answer["explanation"].startswith(
+        "it is running on " + squeue_field(seed["jobs"]["running"], "%N")
+    )
+
+
+def test_unknown_job_and_bad_id_are_one_line_errors(slurm_conf: Path) -> None:
+    done = slurmlib("why", "3999999999")
+    assert done.returncode == 1
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert "Invalid job id" in done.stderr
+    done = slurmlib("why", "abc")
+    assert done.returncode == 2 and done.stderr.strip() == (
+        "slurmlib why: not a job id: 'abc' (use 1234 or 1234_5)"
+    )
+
+
+def test_no_controller_is_one_line_and_exit_1(slurm_conf: Path, tmp_path: Path) -> None:
+    conf = tmp_path / "slurm.conf"
+    conf.write_text(re.sub(r"(?m)^SlurmctldPort=\d+$", "SlurmctldPort=1", slurm_conf.read_text()))
+    done = slurmlib("why", "1", SLURM_CONF=str(conf))
+    assert done.returncode == 1
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert "Unable to contact slurm controller" in done.stderr
+
+
+def test_help_has_an_example() -> None:
+    done = slurmlib("why", "--help")
+    assert done.returncode == 0 and "example: slurmlib why" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("reason", "parts"),
+    [
+        ("QOSMaxJobsPerUserLimit", ("qos", "max", "jobs", "user", None)),
+        ("AssocGrpCpuLimit", ("assoc", "grp", "cpu", None, None)),
+        ("QOSMaxGRESPerUser", ("qos", "max", "gres/", "user", None)),
+        ("AssocGrpMemRunMinutes", ("assoc", "grp", "mem", None, "run_mins")),
+        ("QOSGrpCPUMinutesLimit", ("qos", "grp", "cpu", None, "mins")),
+        ("QOSMaxWallDurationPerJobLimit", ("qos", "max", "wall", "job", None)),
+        ("Resources", None),
+        ("QOSGrpUnknown", None),
+    ],
+)
+def test_limit_reasons_are_taken_apart(reason: str, parts: tuple[Any, ...] | None) -> None:
+    parsed = parse(reason)
+    got = (
+        None
+        if parsed is None
+        else (parsed.source, parsed.scope, parsed.what, parsed.per, parsed.minutes)
+    )
+    assert got == parts
