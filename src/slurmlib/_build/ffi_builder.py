@@ -42,6 +42,14 @@ EXTRA_PROTOTYPES = {
     # list type changed from a pointer typedef to a struct typedef in 24.05: void * fits both.
     "slurm_hostlist_deranged_string_xmalloc":
         "char *slurm_hostlist_deranged_string_xmalloc(void *);",
+    # QoS preemption comes back from slurmdbd as a bitmap of QoS ids (bool from 23.02,
+    # int before: read as bool either way).
+    "slurm_bit_test": "bool slurm_bit_test(bitstr_t *, bitoff_t);",
+    "slurm_bit_size": "bitoff_t slurm_bit_size(bitstr_t *);",
+    # The short state text sacctmgr prints for node events ("DRAIN", "DOWN").
+    "slurm_node_state_string_compact": "char *slurm_node_state_string_compact(uint32_t);",
+    # libslurm's parsed configuration (the local cluster's name for slurmdbd writes).
+    "slurm_conf": "extern slurm_conf_t slurm_conf;",
 }
 
 
@@ -100,8 +108,8 @@ def generate(install: SlurmInstall | None = None) -> tuple[str, str, dict[str, A
         "machine": platform.machine(),
         "python": platform.python_version(),
         "bound": {
-            "functions": len(decls.functions) + len(extras),
-            "variables": len(decls.variables),
+            "functions": len(decls.functions) + sum("(" in p for p in extras.values()),
+            "variables": len(decls.variables) + sum("(" not in p for p in extras.values()),
             "typedefs": len(decls.typedefs),
             "structs": len(decls.structs),
             "enums": len(decls.enums),
