@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 export SLURM_CONF ?= $(CURDIR)/.cluster/etc/slurm.conf
 
-.PHONY: setup demo test lint bench cluster-up cluster-down clean
+.PHONY: setup demo test lint bench bench-quick cluster-up cluster-down clean
 
 # System packages (Slurm, munge, MariaDB, headers), then slurmlib built against them.
 setup:
@@ -26,9 +26,22 @@ lint: setup
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy
 
+# Every benchmark on the site-sized cluster (scripts/cluster up --scale, in .cluster-scale:
+# about 21 min to build the first time, then reused while it runs), regenerating bench/results.md and
+# bench/scaling.png. `make bench-quick` (or BENCH_ARGS=--quick) measures the test cluster
+# in about a minute instead, into build/bench-quick/.
 bench: setup
+ifneq (,$(findstring --quick,$(BENCH_ARGS)))
 	scripts/cluster up
-	$(VENV)/bin/python -m bench
+	$(VENV)/bin/python -m bench $(BENCH_ARGS)
+else
+	scripts/cluster up --scale
+	SLURM_CONF=$(CURDIR)/.cluster-scale/etc/slurm.conf $(VENV)/bin/python -m bench $(BENCH_ARGS)
+endif
+
+bench-quick: setup
+	scripts/cluster up
+	$(VENV)/bin/python -m bench --quick
 
 cluster-up:
 	scripts/cluster up

@@ -1,8 +1,190 @@
-"""``python -m bench`` (``make bench``): every benchmark, one after the other."""
+"""``python -m bench`` (``make bench``): every benchmark in one run, then ``results.md``.
 
+    python -m bench [--quick] [--runs N] [--out bench/results.md] [--no-scaling]
+
+On the cluster of ``SLURM_CONF`` (``make bench``: the site-sized one of
+``scripts/cluster up --scale``): import and build times (``bench.ffi``), slurmlib against
+the bare RPC and Slurm's tools (``bench.controller``), the queue-length scaling on a
+throw-away cluster (``bench.scaling``), and the other engineers' benchmarks that exist
+(``bench.db``, ``bench.submit``, ``bench.exporter``), whose output is copied into the report.
+
+``--quick`` (what the test suite runs): 3 runs, no build timing, queues of 100 and 300
+jobs for the scaling, and the other benchmarks skipped. Nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
 import subprocess
 import sys
+import time
+from pathlib import Path
+from typing import Any
 
-for module in ("bench.ffi", "bench.controller"):
-    print(f"== {module}", flush=True)
-    subprocess.run([sys.executable, "-m", module], check=True)
+from bench import controller, report, scaling
+
+HERE = Path(__file__).resolve().parent
+OTHERS = ("bench.db", "bench.submit", "bench.exporter")
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _memory_gib() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 1024**2
+    except OSError:
+        pass
+    return 0.0
+
+
+def _os() -> str:
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip('"')
+    except OSError:
+        pass
+    return platform.platform()
+
+
+def _state() -> tuple[str, dict[str, Any]]:
+    """What the cluster holds, counted with Slurm's own tools, and its seed.json."""
+    conf = Path(os.environ.get("SLURM_CONF", ""))
+    seed_path = conf.parent.parent / "seed.json"
+    seed = json.loads(seed_path.read_text()) if seed_path.is_file() else {}
+
+    def count(argv: list[str]) -> int:
+        done = subprocess.run(argv, capture_output=True, text=True)
+        return len(done.stdout.splitlines()) if done.returncode == 0 else -1
+
+    nodes = len(
+        set(
+            subprocess.run(
+                ["sinfo", "-h", "-N", "-o", "%N"], capture_output=True, text=True
+            ).stdout.split()
+        )
+    )
+    jobs = count(["squeue", "-h", "-o", "%i"])
+    users = count(["sacctmgr", "-n", "-P", "list", "user"])
+    accounts = count(["sacctmgr", "-n", "-P", "list", "account"])
+    finished = seed.get("accounting_history_jobs")
+    text = f"{nodes:,} nodes, {jobs:,} jobs in the queue, {users} users in {accounts} accounts"
+    if finished:
+        text += f", {finished:,} finished jobs in accounting"
+    if seed.get("seed_seconds"):
+        text += f" (seeded in {seed['seed_seconds']} s)"
+    return text, seed
+
+
+def _slurm_version() -> str:
+    done = subprocess.run(["scontrol", "show", "config"], capture_output=True, text=True)
+    for line in done.stdout.splitlines():
+        if line.startswith("SLURM_VERSION"):
+            return line.split("=", 1)[1].strip()
+    return "unknown"
+
+
+def _run_json(argv: list[str]) -> Any:
+    done = subprocess.run(argv, capture_output=True, text=True)
+    if done.returncode != 0:
+        return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(done.stdout)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="the report (default: bench/results.md; build/bench-quick/results.md with --quick)",
+    )
+    parser.add_argument("--no-scaling", action="store_true")
+    parser.add_argument(
+        "--sizes", help="queue lengths of the scaling (default 1000,10000,50000,100000)"
+    )
+    args = parser.parse_args()
+    if args.out is None:
+        args.out = (
+            HERE.parent / "build" / "bench-quick" / "results.md"
+            if args.quick
+            else HERE / "results.md"
+        )
+    if not os.environ.get("SLURM_CONF"):
+        raise SystemExit("bench: set SLURM_CONF to the cluster to measure (make bench does)")
+    started = time.monotonic()
+    runs = 3 if args.quick else args.runs
+    state_text, seed = _state()
+    from slurmlib import native
+
+    results: dict[str, Any] = {
+        "meta": {
+            "command": "python -m bench" + (" --quick" if args.quick else ""),
+            "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+            "cpu": _cpu(),
+            "cores": os.cpu_count(),
+            "memory_gib": _memory_gib(),
+            "os": _os(),
+            "python": platform.python_version(),
+            "slurm_version": _slurm_version(),
+            "built_release": native.built_release(),
+            "cluster": seed.get("cluster", "?"),
+            "slurm_conf": os.environ["SLURM_CONF"],
+            "state": state_text,
+            "runs": runs,
+        }
+    }
+    print("bench: import and build times", file=sys.stderr, flush=True)
+    ffi_argv = [sys.executable, "-m", "bench.ffi", "--repeat", "5" if args.quick else "15"]
+    results["ffi"] = _run_json([*ffi_argv, "--no-build"] if args.quick else ffi_argv)
+    print("bench: slurmlib against the bare RPC and Slurm's tools", file=sys.stderr, flush=True)
+    results["controller"] = controller.measure(runs, args.quick)
+    if not args.no_scaling:
+        sizes = [100, 300] if args.quick else list(scaling.DEFAULT_SIZES)
+        if args.sizes:
+            sizes = [int(size) for size in args.sizes.split(",")]
+        print(
+            f"bench: scaling at {sizes} jobs on a throw-away cluster", file=sys.stderr, flush=True
+        )
+        try:
+            results["scaling"] = scaling.measure(sizes, 3)
+            results["scaling"]["note"] = (
+                "held single-CPU jobs submitted through libslurm, 3 runs each"
+            )
+        except (RuntimeError, subprocess.SubprocessError, OSError) as exc:
+            results["scaling"] = {"error": str(exc)}
+    results["others"] = {}
+    if not args.quick:
+        for module in OTHERS:
+            if importlib.util.find_spec(module) is None:
+                continue
+            print(f"bench: {module}", file=sys.stderr, flush=True)
+            done = subprocess.run([sys.executable, "-m", module], capture_output=True, text=True)
+            results["others"][module] = (
+                done.stdout if done.returncode == 0 else f"failed: {done.stderr[-2000:]}"
+            )
+    results["meta"]["bench_seconds"] = round(time.monotonic() - started)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
+    report.write(results, args.out)
+    print(f"bench: wrote {args.out} in {results['meta']['bench_seconds']} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

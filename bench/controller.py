@@ -1,100 +1,158 @@
-"""The read API against the bare RPC and Slurm's own tools, in one run on one state.
+"""slurmlib against the bare RPC and against Slurm's own tools, in one run on one state.
 
-    python -m bench.controller [--repeat N]
+    python -m bench.controller [--runs N] [--quick] [--json FILE]
 
-For nodes and jobs: the bare RPC (load + free, no conversion: the floor), slurmlib's typed
-snapshot (everything converted), an unchanged incremental poll, and the command a user would
-run instead (``squeue --json``, ``sinfo --json``). Medians of N runs; ratios to the RPC.
-Targets (issue "read API", on >= 10,000 nodes / 50,000 jobs): jobs snapshot <= 2x the RPC,
->= 20x faster than ``squeue --json``, an unchanged poll <= RPC of no-change + 0.1 ms.
-On a smaller state the ratios are reported all the same, with the record counts.
+On the cluster of ``SLURM_CONF``, each figure a child process (see ``bench.measure``):
+
+- the floor: the bare RPC (load + free, no conversion) of jobs, nodes and partitions, and
+  the same load answered "no change";
+- slurmlib: typed snapshots (jobs, nodes, partitions), the unchanged incremental poll,
+  ``limits()``, accounting jobs through ``slurmlib.db``, and each ``slurmlib`` subcommand;
+- what a user would run instead: ``squeue --json``, ``sinfo --json``,
+  ``scontrol show node -o`` (and ``--json`` where the release has it), ``sacct --json``
+  and ``-P``, ``sacctmgr -P``, ``scontrol show assoc_mgr``, and slurmrestd (see
+  ``bench.restd``) for the same data.
+
+Prints the results as JSON (``bench.report`` turns them into ``results.md``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
+import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
-from slurmlib import Cluster, native
-from slurmlib.native import ffi, lib
+from bench import restd
+from bench.measure import Series, repeat
 
-
-def median_ms(action: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+PYTHON = sys.executable
+SLURMLIB = str(Path(sys.executable).with_name("slurmlib"))
 
 
-def bare(kind: str) -> Callable[[], None]:
-    def nodes() -> None:
-        out = ffi.new("node_info_msg_t **")
-        native.check(lib.slurm_load_node(0, out, lib.SHOW_ALL))
-        lib.slurm_free_node_info_msg(out[0])
-
-    def jobs() -> None:
-        out = ffi.new("job_info_msg_t **")
-        native.check(lib.slurm_load_jobs(0, out, lib.SHOW_ALL))
-        lib.slurm_free_job_info_msg(out[0])
-
-    return nodes if kind == "nodes" else jobs
+def probe(
+    name: str, action: str, runs: int, calls: int = 1, env: dict[str, str] | None = None
+) -> Series:
+    return repeat(
+        name, [PYTHON, "-m", "bench.probe", action, str(calls)], runs, env=env, inner_timing=True
+    )
 
 
-def command(argv: list[str]) -> Callable[[], None]:
-    return lambda: subprocess.run(argv, capture_output=True, check=True)
+def command(name: str, argv: list[str], runs: int, accept: tuple[int, ...] = (0,)) -> Series:
+    return repeat(name, argv, runs, accept=accept)
+
+
+def has_json_show_node() -> bool:
+    """``scontrol show node --json`` exists from 23.02 on: ask the tool, not the version."""
+    done = subprocess.run(
+        ["scontrol", "--json", "show", "node", "node1"], capture_output=True, text=True
+    )
+    return done.returncode == 0 and done.stdout.lstrip().startswith("{")
+
+
+def subcommands() -> list[list[str]]:
+    """The ``slurmlib`` subcommands this build has that answer once and exit."""
+    done = subprocess.run([SLURMLIB, "--help"], capture_output=True, text=True)
+    wanted = {
+        "nodes": ["nodes", "--json"],
+        "limits": ["limits", "--json"],
+        "health": ["health", "--json"],
+        "top": ["top", "--once", "--json"],
+    }
+    return [argv for name, argv in wanted.items() if f"    {name} " in done.stdout]
+
+
+def measure(runs: int, quick: bool) -> dict[str, Any]:
+    db_days = 70
+    start = (datetime.now() - timedelta(days=db_days)).strftime("%Y-%m-%dT%H:%M:%S")
+    env_db = {"BENCH_DB_DAYS": str(db_days)}
+    poll_calls = 20 if quick else 50
+    groups: dict[str, list[Series]] = {}
+
+    groups["baseline"] = [probe("python + slurmlib, idle (set-up only)", "baseline", runs)]
+    for kind in ("jobs", "nodes", "partitions"):
+        series = [
+            probe(f"bare RPC: load + free {kind}", f"rpc-{kind}", runs),
+            probe(f"slurmlib Cluster.{kind}() snapshot", f"snapshot-{kind}", runs),
+        ]
+        if kind in ("jobs", "nodes"):
+            series += [
+                probe(
+                    f"bare RPC, no change: load {kind}", f"rpc-nochange-{kind}", runs, poll_calls
+                ),
+                probe(
+                    f"slurmlib Cluster.{kind}() unchanged poll", f"poll-{kind}", runs, poll_calls
+                ),
+            ]
+        groups[kind] = series
+    groups["jobs"].append(command("squeue --json", ["squeue", "--json"], runs))
+    groups["jobs"].append(command("squeue (text, default format)", ["squeue"], runs))
+    groups["nodes"].append(command("sinfo --json", ["sinfo", "--json"], runs))
+    groups["nodes"].append(
+        command("scontrol show node -o", ["scontrol", "show", "node", "-o"], runs)
+    )
+    if has_json_show_node():
+        groups["nodes"].append(
+            command("scontrol show node --json", ["scontrol", "--json", "show", "node"], runs)
+        )
+    groups["partitions"].append(
+        command("scontrol show partition -o", ["scontrol", "show", "partition", "-o"], runs)
+    )
+
+    groups["limits"] = [
+        probe("slurmlib Cluster.limits()", "limits", runs),
+        command(
+            "scontrol show assoc_mgr",
+            ["scontrol", "show", "assoc_mgr", "flags=assoc,qos,users"],
+            runs,
+        ),
+        command("sacctmgr -P list assoc", ["sacctmgr", "-P", "-n", "list", "assoc"], runs),
+        command("sshare -a -P", ["sshare", "-a", "-P"], runs),
+    ]
+
+    accounting = [
+        probe(f"slurmlib db.jobs() ({db_days} days, no steps)", "db-jobs", runs, env=env_db)
+    ]
+    sacct = ["sacct", "-a", "-X", "-S", start, "-E", "now"]
+    accounting.append(command(f"sacct --json ({db_days} days)", [*sacct, "--json"], runs))
+    accounting.append(
+        command(f"sacct -P ({db_days} days, allocations)", [*sacct, "-P", "-n"], runs)
+    )
+    groups["accounting"] = accounting
+
+    # health's exit status is its verdict: 1 (something needs attention) is an answer too.
+    groups["subcommands"] = [
+        command(f"slurmlib {' '.join(argv)}", [SLURMLIB, *argv], runs, accept=(0, 1))
+        for argv in subcommands()
+    ]
+
+    rest = restd.measure(runs, days=db_days)
+    for group, series in rest.items():
+        groups.setdefault(group, []).extend(series)
+
+    return {
+        "groups": {name: [s.as_dict() for s in series] for name, series in groups.items()},
+        "slurmrestd": restd.LAST_INFO,
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="3 runs, fewer polls")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args()
-    cluster = Cluster()
-    report: dict[str, object] = {}
-    for kind, tool in (("nodes", ["sinfo", "--json"]), ("jobs", ["squeue", "--json"])):
-        load = getattr(cluster, kind)
-        count = len(load())
-
-        def converted(load: Callable[[], object] = load) -> None:
-            cluster.forget()
-            load()
-
-        rpc = median_ms(bare(kind), args.repeat)
-        typed = median_ms(converted, args.repeat)
-        load()
-        poll = median_ms(load, args.repeat)
-        other = median_ms(command(tool), max(3, args.repeat // 3))
-        report[kind] = {
-            "records": count,
-            "bare_rpc_ms": round(rpc, 2),
-            "slurmlib_snapshot_ms": round(typed, 2),
-            "snapshot_vs_rpc": round(typed / rpc, 2),
-            "per_record_us": round((typed - rpc) * 1000 / max(count, 1), 1),
-            "unchanged_poll_ms": round(poll, 3),
-            f"{' '.join(tool)}_ms": round(other, 1),
-            f"faster_than_{tool[0]}_json": round(other / typed, 1),
-        }
-    jobs = report["jobs"]
-    assert isinstance(jobs, dict)
-    at_scale = int(jobs["records"]) >= 50_000
-    report["targets"] = {
-        "jobs snapshot <= 2x RPC": (
-            ("PASS" if jobs["snapshot_vs_rpc"] <= 2 else "MISS") if at_scale else "not judged"
-        ),
-        "jobs >= 20x faster than squeue --json": (
-            ("PASS" if jobs["faster_than_squeue_json"] >= 20 else "MISS")
-            if at_scale
-            else "not judged"
-        ),
-        "scale": f"{jobs['records']} jobs; the targets are stated for >= 50,000",
-    }
-    print(json.dumps(report, indent=2))
+    if shutil.which("squeue") is None:
+        raise SystemExit("bench.controller: Slurm's commands are not installed")
+    results = measure(3 if args.quick else args.runs, args.quick)
+    text = json.dumps(results, indent=2)
+    if args.json:
+        args.json.write_text(text + "\n")
+    print(text)
     return 0
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from . import _bulk
 from . import convert as cv
+from ._build import bulk_spec as _bulk_spec
 from .native import capabilities, ffi, lib
 from .records import (
     Config,
@@ -421,3 +423,455 @@ def stats(c: Any) -> Stats:
             c.rpc_user_id, c.rpc_user_cnt, c.rpc_user_time, int(c.rpc_user_size), True
         ),
     )
+
+
+# --- whole messages at once ---------------------------------------------------------------
+#
+# The same records as node(), job() and partition() above, from the generated C converters
+# (see _bulk): one C call copies a message out, then each record is built from plain lists.
+# Values that repeat across records (states, reasons, times, TRES strings, host lists) are
+# converted once per message through caches; mutable values (TRES dicts) are copied per
+# record, so no two records share one.
+
+
+def _hostlists() -> _bulk.Cache:
+    return _bulk.Cache(cv.expand_hostlist)
+
+
+def _durations() -> _bulk.Cache:
+    return _bulk.Cache(cv.duration_minutes)
+
+
+def _timestamps() -> _bulk.Cache:
+    return _bulk.Cache(cv.timestamp)
+
+
+_JOB_NAMES = (
+    "job_id",
+    "array_job_id",
+    "array_task_id",
+    "array_tasks",
+    "het_job_id",
+    "het_job_offset",
+    "name",
+    "user_id",
+    "user_name",
+    "group_id",
+    "account",
+    "partition",
+    "qos",
+    "reservation",
+    "state",
+    "flags",
+    "state_text",
+    "state_reason",
+    "state_reason_code",
+    "state_description",
+    "priority",
+    "nice",
+    "submit_time",
+    "eligible_time",
+    "start_time",
+    "end_time",
+    "time_limit",
+    "nodes",
+    "node_names",
+    "num_nodes",
+    "num_cpus",
+    "num_tasks",
+    "cpus_per_task",
+    "memory_per_node",
+    "memory_per_cpu",
+    "tres_requested",
+    "tres_allocated",
+    "tres_per_node",
+    "licenses",
+    "features",
+    "dependency",
+    "command",
+    "work_dir",
+    "std_out",
+    "std_err",
+    "comment",
+    "batch_host",
+    "batch",
+    "exit_code",
+    "exit_signal",
+    "restart_count",
+    "requeue",
+)
+_new_job = _bulk.record_builder(Job, _JOB_NAMES)
+_NO_VAL = cv.NO_VAL
+_NO_VAL16 = cv.NO_VAL16
+_NO_VAL64 = cv.NO_VAL64
+_INFINITE = cv.INFINITE
+_INFINITE16 = cv.INFINITE16
+_UNSET_32 = (_NO_VAL, _INFINITE)
+
+
+def _job_state(raw_state: int) -> tuple[JobState, frozenset[str], str, bool]:
+    state = JobState(raw_state & JOB_STATE_BASE)
+    text = _text(lib.slurm_job_state_string(raw_state)) or state.name
+    return state, job_flags(raw_state), text, state.finished
+
+
+def _job_reason(reason: int) -> str:
+    return _text(_reason_text(reason)) or str(reason)
+
+
+def jobs(msg: Any) -> list[Job]:
+    """Every job of a ``job_info_msg_t``, as :func:`job` would convert each."""
+    with _bulk.no_collection():
+        return _jobs(msg)
+
+
+def _jobs(msg: Any) -> list[Job]:
+    ints, strings = _bulk.read(_bulk_spec.JOBS, msg)
+    n_ints = len(_bulk_spec.JOBS.ints)
+    n_strings = len(_bulk_spec.JOBS.strings)
+    states = _bulk.Cache(_job_state)
+    reasons = _bulk.Cache(_job_reason)
+    times = _timestamps()
+    limits = _durations()
+    hosts = _hostlists()
+    tres = _bulk.Cache(cv.tres)
+    user_name = cv.user_name
+    new_job = _new_job
+    mem_per_cpu = _MEM_PER_CPU
+    nice_offset = _NICE_OFFSET
+    records = []
+    for row_ints, row_strings in zip(
+        _bulk.rows(ints, n_ints), _bulk.rows(strings, n_strings), strict=True
+    ):
+        (
+            job_id,
+            array_job_id,
+            array_task_id,
+            het_job_id,
+            het_job_offset,
+            uid,
+            gid,
+            raw_state,
+            reason,
+            priority,
+            nice,
+            submit_time,
+            eligible_time,
+            start_time,
+            end_time,
+            time_limit,
+            num_nodes,
+            num_cpus,
+            num_tasks,
+            cpus_per_task,
+            memory,
+            exit_raw,
+            restart_cnt,
+            requeue,
+            batch_flag,
+        ) = row_ints
+        (
+            array_task_str,
+            name,
+            c_user_name,
+            account,
+            partition,
+            qos,
+            resv_name,
+            state_desc,
+            nodes,
+            tres_req_str,
+            tres_alloc_str,
+            tres_per_node,
+            licenses,
+            features,
+            dependency,
+            command,
+            work_dir,
+            std_out,
+            std_err,
+            comment,
+            batch_host,
+        ) = row_strings
+        state, flags, state_text, finished = states[raw_state]
+        per_cpu = memory != _NO_VAL64 and bool(memory & mem_per_cpu)
+        memory_value = None if memory in (_NO_VAL64, 0) else memory & ~mem_per_cpu
+        exit_known = exit_raw != _NO_VAL and finished
+        records.append(
+            new_job(
+                job_id,
+                None if array_job_id in (0, _NO_VAL) else array_job_id,
+                None if array_task_id == _NO_VAL else array_task_id,
+                array_task_str,
+                None if het_job_id in (0, _NO_VAL) else het_job_id,
+                None if het_job_offset == _NO_VAL or not het_job_id else het_job_offset,
+                name,
+                uid,
+                c_user_name or user_name(uid),
+                gid,
+                account,
+                partition,
+                qos,
+                resv_name,
+                state,
+                flags,
+                state_text,
+                reasons[reason],
+                reason,
+                state_desc,
+                None if priority == _NO_VAL else priority,
+                nice - nice_offset,
+                times[submit_time],
+                times[eligible_time],
+                times[start_time],
+                times[end_time],
+                limits[time_limit],
+                nodes,
+                hosts[nodes],
+                None if num_nodes in _UNSET_32 else num_nodes,
+                None if num_cpus in _UNSET_32 else num_cpus,
+                None if num_tasks in _UNSET_32 else num_tasks,
+                None if cpus_per_task in (_NO_VAL16, _INFINITE16) else cpus_per_task,
+                None if per_cpu else memory_value,
+                memory_value if per_cpu else None,
+                dict(tres[tres_req_str]) if tres_req_str else {},
+                dict(tres[tres_alloc_str]) if tres_alloc_str else {},
+                tres_per_node,
+                licenses,
+                features,
+                dependency,
+                command,
+                work_dir,
+                std_out,
+                std_err,
+                comment,
+                batch_host,
+                bool(batch_flag),
+                (exit_raw >> 8) & 0xFF if exit_known else None,
+                exit_raw & 0x7F if exit_known else None,
+                restart_cnt,
+                bool(requeue),
+            )
+        )
+    return records
+
+
+_NODE_NAMES = (
+    "name",
+    "hostname",
+    "address",
+    "state",
+    "flags",
+    "state_text",
+    "partitions",
+    "features",
+    "active_features",
+    "gres",
+    "gres_used",
+    "cpus",
+    "alloc_cpus",
+    "sockets",
+    "cores_per_socket",
+    "threads_per_core",
+    "real_memory",
+    "alloc_memory",
+    "free_memory",
+    "cpu_load",
+    "tmp_disk",
+    "weight",
+    "tres",
+    "alloc_tres",
+    "reason",
+    "reason_time",
+    "reason_user",
+    "boot_time",
+    "slurmd_start_time",
+    "last_busy",
+    "version",
+    "os",
+    "arch",
+    "comment",
+)
+_new_node = _bulk.record_builder(Node, _NODE_NAMES)
+_NODE_MIXABLE = (int(lib.NODE_STATE_ALLOCATED), int(lib.NODE_STATE_IDLE))
+_NODE_MIXED = int(lib.NODE_STATE_MIXED)
+
+
+def _node_state(raw_state: int) -> tuple[NodeState, frozenset[str], str]:
+    return (
+        NodeState(raw_state & NODE_STATE_BASE),
+        node_flags(raw_state),
+        _text(lib.slurm_node_state_string(raw_state)) or "",
+    )
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(item for item in value.split(",") if item)
+
+
+def nodes(msg: Any) -> list[Node]:
+    """Every node of a ``node_info_msg_t`` (blank records skipped), as :func:`node` would."""
+    with _bulk.no_collection():
+        return _nodes(msg)
+
+
+def _nodes(msg: Any) -> list[Node]:
+    ints, strings = _bulk.read(_bulk_spec.NODES, msg)
+    n_ints = len(_bulk_spec.NODES.ints) + len(_bulk_spec.NODES.computed_ints)
+    n_strings = len(_bulk_spec.NODES.strings) + len(_bulk_spec.NODES.computed_strings)
+    states = _bulk.Cache(_node_state)
+    times = _timestamps()
+    lists = _bulk.Cache(_split)
+    tres = _bulk.Cache(cv.tres)
+    user_name = cv.user_name
+    new_node = _new_node
+    records = []
+    for row_ints, row_strings in zip(
+        _bulk.rows(ints, n_ints), _bulk.rows(strings, n_strings), strict=True
+    ):
+        (
+            name,
+            hostname,
+            address,
+            partitions,
+            features,
+            features_act,
+            gres,
+            gres_used,
+            tres_fmt_str,
+            reason,
+            version,
+            node_os,
+            arch,
+            comment,
+            alloc_tres,
+        ) = row_strings
+        if name is None:
+            continue  # hidden and FUTURE nodes are blank records
+        (
+            raw_state,
+            cpus,
+            sockets,
+            cores,
+            threads,
+            real_memory,
+            free_mem,
+            cpu_load,
+            tmp_disk,
+            weight,
+            reason_time,
+            reason_uid,
+            boot_time,
+            slurmd_start_time,
+            last_busy,
+            alloc_cpus,
+            alloc_memory,
+        ) = row_ints
+        # As sinfo and scontrol do: a node with some but not all CPUs allocated is MIXED.
+        if 0 < alloc_cpus < cpus and raw_state & NODE_STATE_BASE in _NODE_MIXABLE:
+            raw_state = (raw_state & ~NODE_STATE_BASE) | _NODE_MIXED
+        state, flags, state_text = states[raw_state]
+        records.append(
+            new_node(
+                name,
+                hostname,
+                address,
+                state,
+                flags,
+                state_text,
+                lists[partitions],
+                lists[features],
+                lists[features_act],
+                gres,
+                gres_used,
+                cpus,
+                alloc_cpus,
+                sockets,
+                cores,
+                threads,
+                real_memory,
+                alloc_memory,
+                None if free_mem in (_NO_VAL64, _NO_VAL) else free_mem,
+                None if cpu_load in (_NO_VAL, _NO_VAL16) else cpu_load / 100,
+                tmp_disk,
+                weight,
+                dict(tres[tres_fmt_str]) if tres_fmt_str else {},
+                dict(tres[alloc_tres]) if alloc_tres else {},
+                reason,
+                times[reason_time],
+                user_name(reason_uid) if reason is not None else None,
+                times[boot_time],
+                times[slurmd_start_time],
+                times[last_busy],
+                version,
+                node_os,
+                arch,
+                comment,
+            )
+        )
+    return records
+
+
+def partitions(msg: Any) -> list[Partition]:
+    """Every partition of a ``partition_info_msg_t``, as :func:`partition` would."""
+    ints, strings = _bulk.read(_bulk_spec.PARTITIONS, msg)
+    n_ints = len(_bulk_spec.PARTITIONS.ints)
+    n_strings = len(_bulk_spec.PARTITIONS.strings)
+    hosts = _hostlists()
+    records = []
+    for row_ints, row_strings in zip(
+        _bulk.rows(ints, n_ints), _bulk.rows(strings, n_strings), strict=True
+    ):
+        (
+            flags,
+            min_nodes,
+            max_nodes,
+            state_up,
+            total_nodes,
+            total_cpus,
+            max_time,
+            default_time,
+            max_cpus_per_node,
+            priority_tier,
+            priority_job_factor,
+        ) = row_ints
+        (
+            name,
+            node_list,
+            allow_accounts,
+            allow_groups,
+            allow_qos,
+            deny_accounts,
+            deny_qos,
+            qos_char,
+            tres_fmt_str,
+        ) = row_strings
+        records.append(
+            Partition(
+                name=name or "",
+                state=_PARTITION_STATES.get(state_up, str(state_up)),
+                nodes=node_list,
+                node_names=hosts[node_list],
+                total_nodes=total_nodes,
+                total_cpus=total_cpus,
+                default=bool(flags & lib.PART_FLAG_DEFAULT),
+                hidden=bool(flags & lib.PART_FLAG_HIDDEN),
+                max_time=cv.duration_minutes(max_time),
+                default_time=cv.duration_minutes(default_time),
+                max_nodes=cv.count(max_nodes),
+                min_nodes=None if min_nodes == _NO_VAL else min_nodes,
+                max_cpus_per_node=cv.count(max_cpus_per_node),
+                priority_tier=priority_tier,
+                priority_job_factor=priority_job_factor,
+                allow_accounts=_split(allow_accounts),
+                allow_groups=_split(allow_groups),
+                allow_qos=_split(allow_qos),
+                deny_accounts=_split(deny_accounts),
+                deny_qos=_split(deny_qos),
+                qos=qos_char,
+                tres=cv.tres(tres_fmt_str),
+            )
+        )
+    return records

@@ -70,6 +70,8 @@ class _Loader(Generic[R]):
     key: str = "name"
     skip_blank: bool = False  # node arrays hold blank records for hidden/FUTURE nodes
     prepare: Callable[[Any], None] | None = None  # runs on the C message before converting
+    # Converts the whole message at once (generated C converters): used instead of convert.
+    convert_all: Callable[[Any], list[R]] | None = None
 
 
 @dataclass
@@ -100,6 +102,7 @@ class Cluster:
                 _readers.node,
                 skip_blank=True,
                 prepare=_populate_node_partitions,
+                convert_all=_readers.nodes,
             ),
             "jobs": _Loader(
                 "jobs",
@@ -110,6 +113,7 @@ class Cluster:
                 "record_count",
                 _readers.job,
                 key="job_id",
+                convert_all=_readers.jobs,
             ),
             "partitions": _Loader(
                 "partitions",
@@ -119,6 +123,7 @@ class Cluster:
                 "partition_array",
                 "record_count",
                 _readers.partition,
+                convert_all=_readers.partitions,
             ),
             "reservations": _Loader(
                 "reservations",
@@ -171,6 +176,9 @@ class Cluster:
 
     @staticmethod
     def _convert(loader: _Loader[R], msg: Any) -> Snapshot[R]:
+        if loader.convert_all is not None:
+            converted = tuple(loader.convert_all(msg))
+            return Snapshot(converted, timestamp(int(msg.last_update)), loader.key)
         array = getattr(msg, loader.array)
         convert = loader.convert
         records = []

@@ -18,7 +18,7 @@ from typing import Any
 import cffi
 
 # Absolute imports: cffi's setuptools hook executes this file by path, not as a module.
-from slurmlib._build import declarations, macros
+from slurmlib._build import bulk_c, declarations, macros
 from slurmlib._build.locate import SlurmInstall, find_slurm
 
 MODULE = "slurmlib._slurm"
@@ -96,7 +96,15 @@ def generate(install: SlurmInstall | None = None) -> tuple[str, str, dict[str, A
         if name in exported and name not in decls.functions
     }
     info_fn = "const char *slurmlib_build_info(void);"
-    cdef = decls.cdef() + macro_set.cdef() + "\n".join([*extras.values(), info_fn]) + "\n"
+    # The converters that copy whole messages out in C (see bulk_c): after the prototypes.
+    bulk_cdef, bulk_source = bulk_c.generate(install.include_dir, exported)
+    cdef = (
+        decls.cdef()
+        + macro_set.cdef()
+        + "\n".join([*extras.values(), info_fn])
+        + "\n"
+        + bulk_cdef
+    )
 
     version_number = _version_number(install.include_dir)
     info: dict[str, Any] = {
@@ -124,6 +132,8 @@ def generate(install: SlurmInstall | None = None) -> tuple[str, str, dict[str, A
     source = (
         declarations.wrapper_source()
         + "\n".join(extras.values())
+        + "\n"
+        + bulk_source
         + "\nconst char *slurmlib_build_info(void) {\n    return "
         + _c_string(json.dumps(info, sort_keys=True))
         + ";\n}\n"

@@ -1,0 +1,119 @@
+"""One slurmlib (or bare libslurm) action, timed inside a fresh process.
+
+    python -m bench.probe ACTION [REPEAT]
+
+Prints ``{"seconds": median seconds of the action, "records": n}``. Set-up (imports,
+``slurm_init``) is not timed: the figure is what the action costs a running program. With
+REPEAT > 1 (the polls, a few milliseconds each) the median of that many calls in a row.
+
+Actions: ``baseline`` (set-up only, for the memory of an idle process), ``rpc-jobs``,
+``rpc-nodes``, ``rpc-partitions`` (load + free, no conversion: the floor),
+``snapshot-jobs``, ``snapshot-nodes``, ``snapshot-partitions`` (slurmlib, everything
+converted), ``rpc-nochange-jobs``/``-nodes`` (the bare load answered "no change"),
+``poll-jobs``/``poll-nodes`` (slurmlib's unchanged incremental load), ``limits``,
+``db-jobs`` (accounting records through ``slurmlib.db``; ``BENCH_DB_DAYS`` back).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slurmlib import Cluster, native
+from slurmlib.native import ffi, lib
+
+SHOW_ALL = int(lib.SHOW_ALL)
+SHOW_DETAIL = int(lib.SHOW_DETAIL)
+NO_CHANGE = int(lib.SLURM_NO_CHANGE_IN_DATA)
+
+_BARE = {
+    "jobs": (
+        "job_info_msg_t",
+        lambda t, o: lib.slurm_load_jobs(t, o, SHOW_ALL),
+        lib.slurm_free_job_info_msg,
+    ),
+    "nodes": (
+        "node_info_msg_t",
+        lambda t, o: lib.slurm_load_node(t, o, SHOW_ALL | SHOW_DETAIL),
+        lib.slurm_free_node_info_msg,
+    ),
+    "partitions": (
+        "partition_info_msg_t",
+        lambda t, o: lib.slurm_load_partitions(t, o, SHOW_ALL),
+        lib.slurm_free_partition_info_msg,
+    ),
+}
+
+
+def bare_load(kind: str, update_time: int = 0) -> tuple[int, int]:
+    """(records, last_update) of one load + free; (0, update_time) on "no change"."""
+    ctype, call, free = _BARE[kind]
+    out = ffi.new(ctype + " **")
+    rc = call(update_time, out)
+    if rc != 0:
+        code = rc if rc > 0 else ffi.errno
+        if code == NO_CHANGE:
+            if out[0] != ffi.NULL:
+                free(out[0])
+            return 0, update_time
+        native.check(rc, f"loading {kind}")
+    msg = out[0]
+    count, last = int(msg.record_count), int(msg.last_update)
+    free(msg)
+    return count, last
+
+
+def timed(action: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def main(action: str, repeat: int) -> dict[str, Any]:
+    native.init()
+    cluster = Cluster()
+    kind = action.rsplit("-", 1)[-1]
+    if action == "baseline":
+        return {"seconds": 0.0, "records": None}
+    if action.startswith("rpc-nochange-"):
+        _, last = bare_load(kind)
+        seconds, _ = timed(lambda: bare_load(kind, last), repeat)
+        return {"seconds": seconds, "records": 0}
+    if action.startswith("rpc-"):
+        seconds, (count, _) = timed(lambda: bare_load(kind), repeat)
+        return {"seconds": seconds, "records": count}
+    if action.startswith("snapshot-"):
+        load = getattr(cluster, kind)
+        seconds, snapshot = timed(lambda: (cluster.forget(), load())[1], repeat)
+        return {"seconds": seconds, "records": len(snapshot)}
+    if action.startswith("poll-"):
+        load = getattr(cluster, kind)
+        first = load()
+        seconds, again = timed(load, repeat)
+        return {"seconds": seconds, "records": len(again), "same_snapshot": again is first}
+    if action == "limits":
+        seconds, limits = timed(cluster.limits, repeat)
+        return {"seconds": seconds, "records": len(limits.associations) + len(limits.qos)}
+    if action == "db-jobs":
+        from slurmlib import db
+
+        days = float(os.environ.get("BENCH_DB_DAYS", "70"))
+        start = datetime.now(UTC) - timedelta(days=days)
+        with db.connect() as conn:
+            seconds, jobs = timed(lambda: conn.jobs(start=start, with_steps=False), repeat)
+        return {"seconds": seconds, "records": len(jobs)}
+    raise SystemExit(f"probe: unknown action {action!r}")
+
+
+if __name__ == "__main__":
+    result = main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+    print(json.dumps(result))

@@ -1,0 +1,302 @@
+"""``bench/results.md`` and the scaling plot, from the results of one ``python -m bench`` run.
+
+Every figure is shown with its ratio to the bare RPC of its data (the floor) and to
+slurmlib's own figure for the same data; the targets of the API issues are judged PASS or
+MISS from the same numbers (a MISS is printed like a PASS, never left out).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+# (group, numerator row prefix, denominator row prefix, limit, text)
+# (group, numerator row, denominator row, limit, text, records at which the target is stated)
+RATIO_TARGETS = (
+    (
+        "jobs",
+        "slurmlib Cluster.jobs() snapshot",
+        "bare RPC: load + free jobs",
+        2.0,
+        "jobs snapshot <= 2x the bare RPC",
+        50_000,
+    ),
+    (
+        "nodes",
+        "slurmlib Cluster.nodes() snapshot",
+        "bare RPC: load + free nodes",
+        2.0,
+        "nodes snapshot <= 2x the bare RPC",
+        10_000,
+    ),
+)
+SPEEDUP_TARGETS = (
+    (
+        "jobs",
+        "squeue --json",
+        "slurmlib Cluster.jobs() snapshot",
+        20.0,
+        "jobs snapshot >= 20x faster than squeue --json",
+        50_000,
+    ),
+)
+POLL_TARGETS = (
+    ("jobs", "slurmlib Cluster.jobs() unchanged poll", "bare RPC, no change: load jobs"),
+    ("nodes", "slurmlib Cluster.nodes() unchanged poll", "bare RPC, no change: load nodes"),
+)
+
+
+def _find(rows: list[dict[str, Any]], prefix: str) -> dict[str, Any] | None:
+    for row in rows:
+        if row["name"].startswith(prefix) and "median_s" in row:
+            return row
+    return None
+
+
+def _ms(seconds: float) -> str:
+    ms = seconds * 1000
+    if ms >= 100:
+        return f"{ms:,.0f}"
+    if ms >= 1:
+        return f"{ms:.1f}"
+    return f"{ms:.3f}"
+
+
+def _ratio(value: float, reference: float | None) -> str:
+    if not reference:
+        return "-"
+    ratio = value / reference
+    return f"{ratio:.2f}x" if ratio < 10 else f"{ratio:,.0f}x"
+
+
+def _scale_note(row: dict[str, Any] | None, stated: int) -> str:
+    records = int(row.get("records") or 0) if row else 0
+    return "" if records >= stated else f" (stated for >= {stated:,}; measured on {records:,})"
+
+
+def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
+    groups = results["controller"]["groups"]
+    rows = []
+    for group, num, den, limit, text, stated in RATIO_TARGETS:
+        a, b = _find(groups.get(group, []), num), _find(groups.get(group, []), den)
+        if a and b:
+            ratio = a["median_s"] / b["median_s"]
+            verdict = "PASS" if ratio <= limit else "MISS"
+            rows.append((text + _scale_note(b, stated), f"{ratio:.2f}x", verdict))
+    for group, slow, fast, limit, text, stated in SPEEDUP_TARGETS:
+        a, b = _find(groups.get(group, []), slow), _find(groups.get(group, []), fast)
+        if a and b:
+            ratio = a["median_s"] / b["median_s"]
+            verdict = "PASS" if ratio >= limit else "MISS"
+            rows.append((text + _scale_note(b, stated), f"{ratio:.1f}x", verdict))
+    for group, poll, bare in POLL_TARGETS:
+        a, b = _find(groups.get(group, []), poll), _find(groups.get(group, []), bare)
+        if a and b:
+            extra_ms = (a["median_s"] - b["median_s"]) * 1000
+            rows.append(
+                (
+                    f"{group}: unchanged poll <= no-change RPC + 0.1 ms",
+                    f"{_ms(a['median_s'])} ms vs {_ms(b['median_s'])} ms ({extra_ms:+.3f} ms)",
+                    "PASS" if extra_ms <= 0.1 else "MISS",
+                )
+            )
+    ffi = results.get("ffi") or {}
+    for name, entry in ffi.items():
+        if isinstance(entry, dict) and "verdict" in entry:
+            rows.append(
+                (
+                    f"{name} < {entry['target_ms']:.0f} ms",
+                    f"{entry['median_ms']} ms",
+                    entry["verdict"],
+                )
+            )
+    return rows
+
+
+def _group_table(
+    rows: list[dict[str, Any]], rpc: dict[str, Any] | None, ours: dict[str, Any] | None
+) -> list[str]:
+    lines = [
+        "| what | records | median ms | min-max ms | x bare RPC | x slurmlib | peak RSS MiB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        if "median_s" not in row:
+            lines.append(f"| {row['name']} | | failed: {row.get('error', '?')[:120]} | | | | |")
+            continue
+        records = "" if row.get("records") is None else f"{row['records']:,}"
+        lines.append(
+            f"| {row['name']} | {records} | {_ms(row['median_s'])} | "
+            f"{_ms(row['min_s'])}-{_ms(row['max_s'])} | "
+            f"{_ratio(row['median_s'], rpc['median_s'] if rpc else None)} | "
+            f"{_ratio(row['median_s'], ours['median_s'] if ours else None)} | "
+            f"{row['max_rss_mib']:,.0f} |"
+        )
+    return lines
+
+
+_GROUP_KEYS = {
+    "jobs": ("bare RPC: load + free jobs", "slurmlib Cluster.jobs() snapshot"),
+    "nodes": ("bare RPC: load + free nodes", "slurmlib Cluster.nodes() snapshot"),
+    "partitions": ("bare RPC: load + free partitions", "slurmlib Cluster.partitions() snapshot"),
+    "limits": (None, "slurmlib Cluster.limits()"),
+    "accounting": (None, "slurmlib db.jobs()"),
+    "subcommands": (None, None),
+    "baseline": (None, None),
+}
+_GROUP_TITLES = {
+    "baseline": "An idle process (the memory every slurmlib figure includes)",
+    "jobs": "Jobs (the queue)",
+    "nodes": "Nodes",
+    "partitions": "Partitions",
+    "limits": "Limits and associations",
+    "accounting": "Accounting (finished jobs)",
+    "subcommands": "slurmlib's subcommands (whole processes, start-up included)",
+}
+
+
+def plot(scaling: dict[str, Any], path: Path) -> str | None:
+    """The PNG of time against queue length; None, or why it was not drawn."""
+    points = [
+        p
+        for p in scaling.get("points", [])
+        if all("median_s" in p[k] for k in ("rpc", "slurmlib", "squeue_json"))
+    ]
+    if len(points) < 2:
+        return "fewer than two queue sizes measured"
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "matplotlib is not installed (pip install -e '.[dev]')"
+    jobs = [p["jobs"] for p in points]
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    for key, label, style in (
+        ("squeue_json", "squeue --json", "s-"),
+        ("slurmlib", "slurmlib Cluster.jobs()", "o-"),
+        ("rpc", "bare RPC (load + free)", "^-"),
+    ):
+        ax.plot(jobs, [p[key]["median_s"] for p in points], style, label=label)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("jobs in the queue")
+    ax.set_ylabel("seconds (median)")
+    ax.set_title("Reading the whole queue")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return None
+
+
+def write(results: dict[str, Any], path: Path) -> None:
+    meta = results["meta"]
+    lines = [
+        "# slurmlib benchmarks",
+        "",
+        f"Regenerated by `{meta['command']}` on {meta['date']}; do not edit by hand.",
+        "",
+        f"- machine: {meta['cpu']}, {meta['cores']} cores, {meta['memory_gib']:.0f} GiB; "
+        f"{meta['os']}; Python {meta['python']}",
+        f"- Slurm {meta['slurm_version']} (slurmlib built against {meta['built_release']}); "
+        f"cluster `{meta['cluster']}` ({meta['slurm_conf']})",
+        f"- state: {meta['state']}",
+        f"- each figure: a fresh child process per run, {meta['runs']} runs (fewer for a "
+        "command slower than 20 s): median and min-max of the wall time; peak RSS is the "
+        "child's `ru_maxrss`. slurmlib figures time the call inside a running program "
+        "(imports and `slurm_init` excluded); commands are timed as a "
+        "user waits for them, start-up included.",
+        "- x bare RPC: the figure over the load + free of the same data with no conversion "
+        "(the floor); "
+        "x slurmlib: over slurmlib's figure for the same data (above 1: slower than slurmlib).",
+        "",
+        "## Targets",
+        "",
+        "| target | measured | verdict |",
+        "| --- | --- | --- |",
+    ]
+    lines += [f"| {t} | {m} | **{v}** |" for t, m, v in targets(results)]
+    groups = results["controller"]["groups"]
+    for group, rows in groups.items():
+        if not rows:
+            continue
+        rpc_key, ours_key = _GROUP_KEYS.get(group, (None, None))
+        rpc = _find(rows, rpc_key) if rpc_key else None
+        ours = _find(rows, ours_key) if ours_key else None
+        lines += ["", f"## {_GROUP_TITLES.get(group, group)}", ""]
+        lines += _group_table(rows, rpc, ours)
+        if ours:
+            faster = [
+                f"{r['name']} {r['median_s'] / ours['median_s']:.1f}x"
+                for r in rows
+                if "median_s" in r
+                and r is not ours
+                and r is not rpc
+                and not r["name"].startswith(("slurmlib", "bare"))
+            ]
+            if faster:
+                lines += [
+                    "",
+                    "slurmlib's figure against the alternatives (their time / slurmlib's): "
+                    + ", ".join(faster)
+                    + ".",
+                ]
+    restd = results["controller"].get("slurmrestd") or {}
+    if restd:
+        lines += [
+            "",
+            "slurmrestd: " + ", ".join(f"{k} {v}" for k, v in restd.items() if v is not None) + ".",
+        ]
+    scaling = results.get("scaling") or {}
+    if scaling.get("points"):
+        lines += [
+            "",
+            "## Scaling with the queue",
+            "",
+            f"On a throw-away cluster holding exactly N held jobs ({scaling.get('note', '')}).",
+            "",
+            "| jobs | bare RPC ms | slurmlib ms | squeue --json ms | us/job RPC | us/job slurmlib "
+            "| us/job squeue --json | slurmlib x RPC | squeue --json x slurmlib "
+            "| squeue --json peak MiB |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for p in scaling["points"]:
+            if not all("median_s" in p[k] for k in ("rpc", "slurmlib", "squeue_json")):
+                lines.append(f"| {p['jobs']:,} | failed | | | | | | | | |")
+                continue
+            n = p["jobs"]
+            r, s, q = p["rpc"]["median_s"], p["slurmlib"]["median_s"], p["squeue_json"]["median_s"]
+            peak = p["squeue_json"]["max_rss_mib"]
+            lines.append(
+                f"| {n:,} | {_ms(r)} | {_ms(s)} | {_ms(q)} | {r * 1e6 / n:.1f} | "
+                f"{s * 1e6 / n:.1f} | {q * 1e6 / n:.1f} | {s / r:.2f}x | {q / s:.1f}x | "
+                f"{peak:,.0f} |"
+            )
+        png = path.with_name("scaling.png")
+        why = plot(scaling, png)
+        lines += [
+            "",
+            f"![time against queue length]({png.name})" if why is None else f"(No plot: {why}.)",
+        ]
+    elif scaling.get("error"):
+        lines += ["", "## Scaling with the queue", "", f"Not measured: {scaling['error']}"]
+    others = results.get("others") or {}
+    if others:
+        lines += ["", "## Other benchmarks of this run", ""]
+        for name, output in others.items():
+            lines += [f"### `python -m {name}`", "", "```", output.strip()[-6000:], "```", ""]
+    ffi = results.get("ffi")
+    if ffi:
+        lines += [
+            "",
+            "## Import and build (`python -m bench.ffi`)",
+            "",
+            "```json",
+            json.dumps(ffi, indent=2),
+            "```",
+        ]
+    path.write_text("\n".join(lines).rstrip() + "\n")

@@ -1,0 +1,134 @@
+"""The generated whole-message converters give exactly the records of the per-record ones.
+
+``Cluster.jobs()``, ``nodes()`` and ``partitions()`` convert through C functions generated
+at build time (``_build/bulk_c.py``); ``Cluster.job(id)`` and ``node(name)`` still read one
+record field by field. Both must agree on every field of every record of the live cluster,
+and the fast record construction must give ordinary records.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from slurmlib import _bulk, _readers, native
+from slurmlib._build import bulk_spec
+from slurmlib.cluster import _populate_node_partitions
+from slurmlib.native import ffi, lib
+from slurmlib.records import Job, Node, Partition
+
+_SHOW = int(lib.SHOW_ALL) | int(lib.SHOW_DETAIL)
+
+
+def _load(kind: str) -> tuple[Any, Callable[[Any], None]]:
+    if kind == "jobs":
+        out = ffi.new("job_info_msg_t **")
+        native.check(lib.slurm_load_jobs(0, out, _SHOW))
+        return out[0], lib.slurm_free_job_info_msg
+    if kind == "nodes":
+        out = ffi.new("node_info_msg_t **")
+        native.check(lib.slurm_load_node(0, out, _SHOW))
+        _populate_node_partitions(out[0])
+        return out[0], lib.slurm_free_node_info_msg
+    out = ffi.new("partition_info_msg_t **")
+    native.check(lib.slurm_load_partitions(0, out, _SHOW))
+    return out[0], lib.slurm_free_partition_info_msg
+
+
+@pytest.fixture
+def message(request: pytest.FixtureRequest, slurm_conf: Path) -> Iterator[Any]:
+    native.init(slurm_conf)
+    with native.api_lock:
+        msg, free = _load(request.param)
+        try:
+            yield msg
+        finally:
+            free(msg)
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize(
+    ("message", "one", "array", "everything"),
+    [
+        ("jobs", _readers.job, "job_array", _readers.jobs),
+        ("nodes", _readers.node, "node_array", _readers.nodes),
+        ("partitions", _readers.partition, "partition_array", _readers.partitions),
+    ],
+    indirect=["message"],
+)
+def test_whole_message_converter_agrees_with_the_per_record_reader(
+    message: Any, one: Callable[[Any], Any], array: str, everything: Callable[[Any], list[Any]]
+) -> None:
+    items = getattr(message, array)
+    expected = [
+        one(items[i])
+        for i in range(int(message.record_count))
+        if array != "node_array" or items[i].name != ffi.NULL
+    ]
+    got = everything(message)
+    assert len(expected) > 0
+    assert [r.to_dict() for r in got] == [r.to_dict() for r in expected]
+    assert got == expected
+    assert all(type(r) is type(e) for r, e in zip(got, expected, strict=True))
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize("message", ["jobs"], indirect=True)
+def test_records_of_one_message_share_no_mutable_value(message: Any) -> None:
+    jobs = _readers.jobs(message)
+    tres = [j.tres_requested for j in jobs if j.tres_requested]
+    assert len({id(t) for t in tres}) == len(tres)
+
+
+def test_built_records_are_ordinary_frozen_records() -> None:
+    names = [f.name for f in dataclasses.fields(Partition)]
+    build = _bulk.record_builder(Partition, names)
+    values = {name: index for index, name in enumerate(names)}
+    record = build(*values.values())
+    assert type(record) is Partition
+    assert record == Partition(**values)
+    assert hash(record) == hash(Partition(**values))
+    assert pickle.loads(pickle.dumps(record)) == record
+    assert dataclasses.replace(record, name="other").name == "other"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        record.name = "changed"  # type: ignore[misc]
+
+
+def test_a_builder_for_other_fields_than_the_record_has_is_refused() -> None:
+    names = [f.name for f in dataclasses.fields(Node)]
+    with pytest.raises(TypeError, match=r"fields missing \['comment'\]"):
+        _bulk.record_builder(Node, [n for n in names if n != "comment"])
+    with pytest.raises(TypeError, match=r"unknown \['bogus'\]"):
+        _bulk.record_builder(Job, [*[f.name for f in dataclasses.fields(Job)], "bogus"])
+
+
+def test_the_generated_layout_is_the_specs() -> None:
+    # A converter exists for each spec'd message, and rows() cuts exactly one record each.
+    for spec in bulk_spec.SPECS:
+        assert native.capabilities.has_function(spec.function)
+    width = len(bulk_spec.JOBS.ints)
+    rows = list(_bulk.rows(list(range(3 * width)), width))
+    assert len(rows) == 3 and rows[1][0] == width
+    with pytest.raises(ValueError):
+        list(_bulk.rows(list(range(width + 1)), width))
+
+
+def test_the_garbage_collector_is_paused_only_while_converting() -> None:
+    import gc
+
+    assert gc.isenabled()
+    with _bulk.no_collection():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with _bulk.no_collection():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()

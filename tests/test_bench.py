@@ -1,0 +1,82 @@
+"""``python -m bench --quick`` runs on the live cluster and writes its report.
+
+The benchmarks' figures are noisy on a shared machine: nothing here judges a time. What is
+checked is that one quick run measures every kind of figure the report promises, against
+the bare RPC and Slurm's own tools, and writes ``results.md`` (and its JSON and plot).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.cluster
+
+
+@pytest.fixture(scope="module")
+def quick_run(slurm_conf: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bench") / "results.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--out", str(out)],
+        cwd=REPO,
+        env={**os.environ, "SLURM_CONF": str(slurm_conf)},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"bench: wrote {out}" in done.stderr
+    return out
+
+
+def test_quick_bench_writes_a_report_with_every_section(quick_run: Path) -> None:
+    text = quick_run.read_text()
+    for heading in (
+        "## Targets",
+        "## Jobs (the queue)",
+        "## Nodes",
+        "## Partitions",
+        "## Limits and associations",
+        "## Accounting (finished jobs)",
+        "## Scaling with the queue",
+    ):
+        assert heading in text, f"{heading} missing from {quick_run}"
+    assert "Slurm " in text and "machine: " in text
+    verdicts = [line for line in text.splitlines() if line.endswith(("**PASS** |", "**MISS** |"))]
+    assert len(verdicts) >= 5, verdicts
+
+
+def test_quick_bench_measures_slurmlib_against_the_rpc_and_slurms_tools(quick_run: Path) -> None:
+    results = json.loads(quick_run.with_suffix(".json").read_text())
+    jobs = {row["name"]: row for row in results["controller"]["groups"]["jobs"]}
+    for name in ("bare RPC: load + free jobs", "slurmlib Cluster.jobs() snapshot", "squeue --json"):
+        row = jobs[name]
+        assert "error" not in row, row
+        assert row["runs"] >= 1 and row["median_s"] > 0 and row["max_rss_mib"] > 0
+    # The bare RPC and slurmlib saw the same queue that squeue shows (give or take jobs that
+    # ended between the runs: the cluster is shared).
+    rpc = jobs["bare RPC: load + free jobs"]["records"]
+    assert abs(jobs["slurmlib Cluster.jobs() snapshot"]["records"] - rpc) <= 5
+    squeue = subprocess.run(
+        ["squeue", "-h", "-o", "%i"], capture_output=True, text=True, check=True
+    )
+    assert 0 < len(squeue.stdout.split()) <= rpc + 5
+    points = results["scaling"]["points"]
+    assert [p["jobs"] for p in points] == [100, 300]
+    for point in points:
+        assert point["rpc"]["records"] == point["jobs"]
+        assert point["slurmlib"]["records"] == point["jobs"]
+
+
+def test_quick_bench_draws_the_scaling_plot(quick_run: Path) -> None:
+    # matplotlib comes with the dev extra; without it the report says why there is no plot.
+    png = quick_run.with_name("scaling.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "![time against queue length](scaling.png)" in quick_run.read_text()
