@@ -53,6 +53,30 @@ EXTRA_PROTOTYPES = {
 }
 
 
+# Symbols that Slurm's plugins expect from the program that loads them and that only
+# slurmctld/slurmdbd (and the private libslurmfull) define. The accounting_storage_slurmdbd
+# plugin calls these on its error paths, e.g. when slurmdbd goes away mid-connection; an
+# unresolved symbol there ends the process ("symbol lookup error"). The extension is loaded
+# RTLD_GLOBAL (native.py), so these stand-ins are what the plugin finds: they only name the
+# message for Slurm's log line. Each is defined only when libslurm lacks it.
+PLUGIN_SHIMS = {
+    "slurmdbd_msg_type_2_str": """
+char *slurmdbd_msg_type_2_str(int msg_type, int get_enum)
+{
+    static __thread char text[32];
+    snprintf(text, sizeof(text), "DBD_MSG_%d", msg_type);
+    return text;
+}""",
+    "rpc_num2string": """
+char *rpc_num2string(uint16_t opcode)
+{
+    static __thread char text[32];
+    snprintf(text, sizeof(text), "RPC_%u", (unsigned) opcode);
+    return text;
+}""",
+}
+
+
 def exported_symbols(library: Path) -> set[str]:
     """Symbols the shared library defines (functions and data)."""
     try:
@@ -132,6 +156,8 @@ def generate(install: SlurmInstall | None = None) -> tuple[str, str, dict[str, A
     source = (
         declarations.wrapper_source()
         + "\n".join(extras.values())
+        + "\n#include <stdio.h>\n"
+        + "\n".join(body for name, body in PLUGIN_SHIMS.items() if name not in exported)
         + "\n"
         + bulk_source
         + "\nconst char *slurmlib_build_info(void) {\n    return "
