@@ -27,7 +27,7 @@ import urllib.request
 from typing import Any
 
 from slurmlib import Cluster
-from slurmlib.cli.exporter import parse_interval
+from slurmlib.cli.exporter import parse_interval, uses_slurmdbd
 from slurmlib.exporter import Poller, registry_for, serve
 
 
@@ -76,7 +76,8 @@ def main() -> int:
     interval = parse_interval(args.interval)
 
     cluster = Cluster()
-    poller = Poller(cluster, interval)
+    # As `slurmlib exporter` runs by default: slurmdbd probed when accounting uses it.
+    poller = Poller(cluster, interval, probe_dbd=uses_slurmdbd(cluster))
     start = time.perf_counter()
     cpu = time.thread_time()
     state = poller.poll()

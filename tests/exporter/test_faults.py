@@ -161,3 +161,61 @@ def test_controller_down_is_slurm_up_0_with_stale_data_and_it_recovers(
         assert agrees_with_sinfo(exporter, spare_cluster)
         assert "controller reachable again" in exporter.log.read_text()
     assert before.value("slurm_up") == 1
+
+
+def stop_slurmdbd(env: dict[str, str]) -> None:
+    pid = int((Path(env["SLURM_CLUSTER_DIR"]) / "run" / "slurmdbd.pid").read_text())
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 60
+    while alive(pid):
+        assert time.monotonic() < deadline, "slurmdbd did not stop"
+        time.sleep(0.1)
+
+
+def start_slurmdbd(env: dict[str, str]) -> None:
+    """As scripts/cluster starts it (slurmdbd.conf lies beside slurm.conf)."""
+    log = Path(env["SLURM_CLUSTER_DIR"]) / "log" / "slurmdbd.out"
+    with log.open("ab") as out:
+        subprocess.run(
+            ["slurmdbd"],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            check=True,
+            timeout=60,
+            env={**os.environ, "SLURM_CONF": env["SLURM_CONF"]},
+        )
+
+
+def dbd_up(scrape: Scrape) -> float | None:
+    """slurm_dbd_up, or None before the first poll has probed slurmdbd."""
+    return scrape.value("slurm_dbd_up") if "slurm_dbd_up" in scrape.families else None
+
+
+def test_slurmdbd_down_is_slurm_up_0_while_the_controller_answers(
+    spare_cluster: dict[str, str], tmp_path: Path
+) -> None:
+    with running_exporter(
+        tmp_path / "exporter.log",
+        "--interval",
+        "500ms",
+        env={"SLURM_CONF": spare_cluster["SLURM_CONF"]},
+    ) as exporter:
+        up = exporter.wait_for(lambda s: dbd_up(s) == 1, "slurm_dbd_up 1")
+        assert up.value("slurm_up") == 1
+        stop_slurmdbd(spare_cluster)
+        try:
+            down = exporter.wait_for(lambda s: dbd_up(s) == 0, "slurm_dbd_up 0")
+            assert down.value("slurm_up") == 0
+            assert down.value("slurm_controller_up") == 1
+            polls = down.value("slurm_exporter_polls_total")
+            later = exporter.wait_for(
+                lambda s: s.value("slurm_exporter_polls_total") > polls, "polls going on"
+            )
+            assert later.value("slurm_up") == 0 and later.value("slurm_controller_up") == 1
+        finally:
+            start_slurmdbd(spare_cluster)
+        back = exporter.wait_for(lambda s: s.value("slurm_up") == 1, "slurm_up 1 again")
+        assert back.value("slurm_dbd_up") == 1
+        assert exporter.process.poll() is None
+        assert "slurmdbd reachable again" in exporter.log.read_text()

@@ -58,6 +58,18 @@ def _format_seconds(seconds: float) -> str:
     return f"{seconds:g}s" if seconds >= 1 else f"{seconds * 1000:g}ms"
 
 
+def uses_slurmdbd(cluster: Any) -> bool:
+    """Whether the cluster keeps accounting in slurmdbd (assumed when the controller does
+    not answer at start: the exporter must not stay silent about a database it needs)."""
+    from ..errors import SlurmError
+
+    try:
+        storage = cluster.config().accounting_storage_type or ""
+    except SlurmError:
+        return True
+    return "slurmdbd" in storage
+
+
 def run(args: argparse.Namespace, out: Any) -> int:
     try:
         import prometheus_client  # noqa: F401
@@ -70,7 +82,13 @@ def run(args: argparse.Namespace, out: Any) -> int:
     from ..cluster import Cluster
     from ..exporter import Poller, registry_for, serve
 
-    poller = Poller(Cluster(), interval, user_labels=not args.no_user_labels)
+    cluster = Cluster()
+    poller = Poller(
+        cluster,
+        interval,
+        user_labels=not args.no_user_labels,
+        probe_dbd=not args.no_dbd and uses_slurmdbd(cluster),
+    )
     registry = registry_for(poller)
     if args.once:
         from prometheus_client import generate_latest
@@ -141,6 +159,12 @@ def add_parser(sub: Any) -> None:
         "--no-user-labels",
         action="store_true",
         help="no per-user series (jobs, RPCs, fair-share): only accounts",
+    )
+    parser.add_argument(
+        "--no-dbd",
+        action="store_true",
+        help="do not probe slurmdbd (by default it is, when the cluster's accounting "
+        "storage is slurmdbd: slurm_dbd_up, and slurm_up turns 0 when it is down)",
     )
     parser.add_argument(
         "--once",

@@ -14,6 +14,7 @@ timeout); the families of the last good poll stay, and their age shows how stale
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -25,6 +26,7 @@ from typing import Any
 from prometheus_client.core import Metric
 
 from ..cluster import Cluster
+from ..db import Database, connect
 from ..errors import AuthenticationError, ControllerUnreachable, SlurmError, SlurmTimeout
 from .accounts import limit_metrics, share_metrics
 from .metrics import LiveMetrics, job_metrics, license_metrics, node_metrics
@@ -73,6 +75,8 @@ class PollState:
 
     up: bool = False
     """Whether the last poll reached the controller."""
+    dbd_up: bool | None = None
+    """Whether the last poll reached slurmdbd (None: slurmdbd is not probed)."""
     sources: Mapping[str, SourceState] = field(default_factory=dict)
     polls: int = 0
     errors: Mapping[str, int] = field(default_factory=dict)
@@ -133,12 +137,15 @@ class Poller:
         *,
         user_labels: bool = True,
         sources: tuple[Source, ...] | None = None,
+        probe_dbd: bool = False,
     ) -> None:
         if not interval > 0:
             raise ValueError(f"the poll interval must be positive, not {interval!r}")
         self.cluster = cluster
         self.interval = interval
         self.sources = sources if sources is not None else default_sources(user_labels)
+        self.probe_dbd = probe_dbd
+        self._dbd: Database | None = None
         self.state = PollState()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -175,8 +182,10 @@ class Poller:
             sources[source.name] = SourceState(built, inputs, started)
         if reached and not previous.up and previous.polls:
             log.warning("controller reachable again")
+        dbd_up = self._dbd_answers(previous.dbd_up) if self.probe_dbd else None
         self.state = state = PollState(
             up=reached,
+            dbd_up=dbd_up,
             sources=MappingProxyType(sources),
             polls=previous.polls + 1,
             errors=MappingProxyType(errors),
@@ -185,6 +194,28 @@ class Poller:
             cpu=time.thread_time() - cpu,
         )
         return state
+
+    def _dbd_answers(self, was_up: bool | None) -> bool:
+        """Ask slurmdbd for its TRES on a kept connection; reconnect after a failure."""
+        try:
+            if self._dbd is None:
+                self._dbd = connect()
+            self._dbd.tres()
+        except SlurmError as exc:
+            if was_up is not False:
+                log.warning("slurmdbd unreachable: %s", exc)
+            self._close_dbd()
+            return False
+        if was_up is False:
+            log.warning("slurmdbd reachable again")
+        return True
+
+    def _close_dbd(self) -> None:
+        if self._dbd is not None:
+            # A connection that is gone already has nothing left to release.
+            with contextlib.suppress(SlurmError):
+                self._dbd.close()
+            self._dbd = None
 
     # --- the thread ---------------------------------------------------------------------
 
@@ -200,6 +231,7 @@ class Poller:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        self._close_dbd()
 
     def _run(self) -> None:
         due = time.monotonic()

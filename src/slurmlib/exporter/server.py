@@ -39,13 +39,28 @@ class SlurmCollector:
 
 def exporter_metrics(state: PollState, now: float, interval: float) -> list[Metric]:
     """``slurm_up`` and the exporter's own health: how old each source's data is."""
+    everything_up = state.up and state.dbd_up is not False
     up = GaugeMetricFamily(
         "slurm_up",
-        "1 when the exporter's last poll reached slurmctld, else 0 (the other metrics are "
-        "then those of the last good poll: see slurm_exporter_data_age_seconds).",
+        "1 when the exporter's last poll reached slurmctld (and slurmdbd, when probed), "
+        "else 0 (the other metrics are then those of the last good poll: see "
+        "slurm_exporter_data_age_seconds).",
+        value=1.0 if everything_up else 0.0,
+    )
+    controller = GaugeMetricFamily(
+        "slurm_controller_up",
+        "1 when the exporter's last poll reached slurmctld, else 0.",
         value=1.0 if state.up else 0.0,
     )
-    families: list[Metric] = [up]
+    families: list[Metric] = [up, controller]
+    if state.dbd_up is not None:
+        families.append(
+            GaugeMetricFamily(
+                "slurm_dbd_up",
+                "1 when the exporter's last poll reached slurmdbd, else 0.",
+                value=1.0 if state.dbd_up else 0.0,
+            )
+        )
     age = GaugeMetricFamily(
         "slurm_exporter_data_age_seconds",
         "Seconds since the data of this source was last loaded from the controller.",
