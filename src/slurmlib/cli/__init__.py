@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from ..errors import SlurmError
-from . import exporter, health, limits, nodes, top, why
+from . import eff, exporter, health, limits, nodes, top, why
 from .output import Output
 
 Handler = Callable[[argparse.Namespace], int]
@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     health.add_parser(sub)
     why.add_parser(sub)
     top.add_parser(sub)
+    eff.add_parser(sub)
     return parser
 
 
