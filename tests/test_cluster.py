@@ -90,8 +90,14 @@ def port_is_free(port: int) -> bool:
 
 
 def free_port_base(avoid: set[int]) -> int:
-    """A base port N with N..N+7 free and clear of the ports in ``avoid``."""
-    for base in range(21000, 40000, 10):
+    """A base port N with N..N+7 free and clear of the ports in ``avoid``.
+
+    The search starts 1000 above the main cluster's ports: runs beside other clusters (the
+    matrix's chroots share the host's network) then look in different places, instead of
+    racing for the same first free ports between checking and binding them.
+    """
+    start = min(avoid) // 10 * 10 + 1000 if avoid else 21000
+    for base in range(start, 40000, 10):
         ports = set(range(base, base + 8))
         if not ports & avoid and all(port_is_free(p) for p in ports):
             return base

@@ -14,6 +14,7 @@ import pytest
 from slurmlib import Cluster
 
 from ..slurmtools import run, run_json
+from .jobtools import unwrap
 
 
 @pytest.fixture
@@ -33,7 +34,9 @@ def het_leader(slurm_conf: object, tmp_path: Path) -> Iterator[int]:
 
 def test_het_job_components_match_squeue(het_leader: int) -> None:
     reference = {
-        j["job_id"]: j for j in run_json("squeue")["jobs"] if j.get("het_job_id") == het_leader
+        j["job_id"]: j
+        for j in run_json("squeue")["jobs"]
+        if unwrap(j.get("het_job_id")) == het_leader
     }
     assert len(reference) == 2
     ours = {j.job_id: j for j in Cluster().jobs(job_ids=[het_leader])}
@@ -41,8 +44,8 @@ def test_het_job_components_match_squeue(het_leader: int) -> None:
     for job_id, ref in reference.items():
         job = ours[job_id]
         assert job.het_job_id == het_leader
-        assert job.het_job_offset == ref["het_job_offset"]
-        assert job.num_cpus == ref["cpus"]
+        assert job.het_job_offset == unwrap(ref["het_job_offset"])
+        assert job.num_cpus == unwrap(ref["cpus"])
         assert job.state_reason == ref["state_reason"] == "JobHeldUser"
     assert sorted(j.het_job_offset for j in ours.values()) == [0, 1]
 

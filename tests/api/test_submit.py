@@ -88,7 +88,15 @@ def test_submitted_job_has_the_fields_it_asked_for_in_squeue_json_and_slurmlib(
     assert theirs["features"] == ours.features == "amd"
     assert theirs["licenses"] == ours.licenses == "matlab:1"
     assert theirs["current_working_directory"] == ours.work_dir == "/tmp"
-    assert theirs["standard_output"] == ours.std_out == str(JOBS_DIR / "%x-%j.out")
+    pattern = str(JOBS_DIR / "%x-%j.out")
+    expanded = str(JOBS_DIR / f"{TAG}-fields-{job_id}.out")
+    assert ours.std_out == pattern  # the job record keeps what was asked for
+    if "stdout_expanded" in theirs:
+        # Releases with stdout_expanded (26.05) give both the pattern and the path it makes.
+        assert (theirs["standard_output"], theirs["stdout_expanded"]) == (pattern, expanded)
+    else:
+        # 22.05 prints the pattern; 24.11 prints the expanded path in its place.
+        assert theirs["standard_output"] in (pattern, expanded)
     assert job_state_text(theirs) == "PENDING" and ours.state.name == "PENDING"
     assert unwrap(theirs["priority"]) == ours.priority == 0  # held
     # scontrol: the tasks, the nice value, and that the hold is what keeps it pending
@@ -97,6 +105,7 @@ def test_submitted_job_has_the_fields_it_asked_for_in_squeue_json_and_slurmlib(
     assert shown["CPUs/Task"] == "2" and ours.cpus_per_task == 2
     assert shown["Nice"] == "5" and ours.nice == 5
     assert shown["Reason"].startswith("JobHeld") and ours.state_reason == shown["Reason"]
+    assert shown["StdOut"] == expanded
 
 
 def test_job_runs_on_a_live_node_and_its_output_file_holds_what_it_printed(
