@@ -381,10 +381,15 @@ class Cluster:
         )
 
     def topology(self) -> tuple[Switch, ...]:
-        """The switches of the network topology (empty when no topology is configured)."""
+        """The switches of the network topology (empty when no topology is configured).
+
+        Raises :class:`~slurmlib.errors.Unsupported` from Slurm 24.05 on, where only Slurm's
+        daemons can unpack the topology (see ``slurmlib._topology``).
+        """
+        _topology.check_supported()
         return _fetch(
             "topo_info_response_msg_t",
-            lambda out: lib.slurm_load_topo(out, *_topology.load_args()),
+            lib.slurm_load_topo,
             lib.slurm_free_topo_info_msg,
             _topology.convert,
             "loading the topology",

@@ -27,7 +27,8 @@ callers can catch what they already know::
     │   └── InvalidUser
     ├── InvalidRequest (ValueError)   the controller refused the request's content
     ├── LimitExceeded                 an accounting policy or QoS limit refused it
-    └── JobStateError                 the job is not in a state that allows this
+    ├── JobStateError                 the job is not in a state that allows this
+    └── Unsupported                   this Slurm release gives libslurm no safe way to it
 
 Input that slurmlib itself rejects before any C call raises plain ``ValueError`` or
 ``TypeError`` naming the field.
@@ -55,6 +56,7 @@ __all__ = [
     "SlurmError",
     "SlurmTimeout",
     "SlurmVersionMismatch",
+    "Unsupported",
     "error_class_for",
 ]
 
@@ -152,6 +154,10 @@ class LimitExceeded(SlurmError):
 
 class JobStateError(SlurmError):
     """The job is not in a state that allows this action."""
+
+
+class Unsupported(SlurmError):
+    """The Slurm release slurmlib runs on offers no safe way to do this through libslurm."""
 
 
 # Slurm errno names → the most specific class. Looked up by name: the numbers are read from
