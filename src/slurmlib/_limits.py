@@ -8,28 +8,12 @@ iterators and freed with the message.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 from . import convert as cv
 from .native import capabilities, ffi, lib
 from .records import AssocLimits, Limits, QosLimits, QosUserUsage, Share
-
-
-def _walk(xlist: Any, ctype: str) -> Iterator[Any]:
-    """The elements of a Slurm list, cast to ``ctype *``."""
-    if xlist == ffi.NULL:
-        return
-    iterator = lib.slurm_list_iterator_create(xlist)
-    try:
-        while True:
-            item = lib.slurm_list_next(iterator)
-            if item == ffi.NULL:
-                return
-            yield ffi.cast(ctype + " *", item)
-    finally:
-        lib.slurm_list_iterator_destroy(iterator)
 
 
 def _limits(array: Any, names: tuple[str, ...]) -> dict[str, int]:
@@ -70,7 +54,7 @@ def _qos(q: Any, names: tuple[str, ...], qos_names: dict[int, str]) -> QosLimits
     usage = q.usage
     per_user = []
     if usage != ffi.NULL:
-        for used in _walk(usage.user_limit_list, "slurmdb_used_limits_t"):
+        for used in cv.list_items(usage.user_limit_list, "slurmdb_used_limits_t"):
             uid = int(used.uid)
             per_user.append(
                 QosUserUsage(
@@ -141,12 +125,14 @@ def _assoc(a: Any, names: tuple[str, ...]) -> AssocLimits:
 
 def convert(msg: Any) -> Limits:
     names = tuple(cv.text(msg.tres_names[i]) or "" for i in range(int(msg.tres_cnt)))
-    qos_records = list(_walk(msg.qos_list, "slurmdb_qos_rec_t"))
+    qos_records = list(cv.list_items(msg.qos_list, "slurmdb_qos_rec_t"))
     qos_names = {int(q.id): cv.text(q.name) or "" for q in qos_records}
     return Limits(
         tres_names=names,
         qos=tuple(_qos(q, names, qos_names) for q in qos_records),
-        associations=tuple(_assoc(a, names) for a in _walk(msg.assoc_list, "slurmdb_assoc_rec_t")),
+        associations=tuple(
+            _assoc(a, names) for a in cv.list_items(msg.assoc_list, "slurmdb_assoc_rec_t")
+        ),
     )
 
 
@@ -164,7 +150,7 @@ def shares(msg: Any) -> tuple[Share, ...]:
     names = tuple(cv.text(msg.tres_names[i]) or "" for i in range(int(msg.tres_cnt)))
     depth_of_account: dict[str, int] = {}
     rows = []
-    for a in _walk(msg.assoc_list, "slurmdb_assoc_rec_t"):
+    for a in cv.list_items(msg.assoc_list, "slurmdb_assoc_rec_t"):
         account = cv.text(a.acct) or ""
         user = cv.text(a.user) or None
         parent = cv.text(a.parent_acct) or None

@@ -247,19 +247,7 @@ def will_run(spec: JobSpec) -> WillRun:
 
 def _uint32_list(slurm_list: Any) -> tuple[int, ...]:
     """The ``uint32_t *`` elements of a Slurm list (NULL is empty)."""
-    if slurm_list == ffi.NULL:
-        return ()
-    ids = []
-    iterator = lib.slurm_list_iterator_create(slurm_list)
-    try:
-        while True:
-            item = lib.slurm_list_next(iterator)
-            if item == ffi.NULL:
-                break
-            ids.append(int(ffi.cast("uint32_t *", item)[0]))
-    finally:
-        lib.slurm_list_iterator_destroy(iterator)
-    return tuple(ids)
+    return tuple(int(item[0]) for item in cv.list_items(slurm_list, "uint32_t"))
 
 
 def _free_response(msg: Any, ctype: str) -> None:

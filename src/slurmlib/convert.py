@@ -8,6 +8,7 @@ durations ``timedelta``, memory is in MiB, TRES strings become ``dict[str, int]`
 from __future__ import annotations
 
 import pwd
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Final
@@ -167,3 +168,21 @@ def user_name(uid: int) -> str | None:
         return pwd.getpwuid(uid).pw_name
     except KeyError:
         return str(uid)
+
+
+def list_items(xlist: Any, ctype: str) -> Iterator[Any]:
+    """The elements of a Slurm ``list_t``, cast to ``ctype *`` (nothing for NULL).
+
+    Walked with libslurm's own iterator; the list and its elements stay Slurm's.
+    """
+    if xlist == ffi.NULL:
+        return
+    iterator = lib.slurm_list_iterator_create(xlist)
+    try:
+        while True:
+            item = lib.slurm_list_next(iterator)
+            if item == ffi.NULL:
+                return
+            yield ffi.cast(ctype + " *", item)
+    finally:
+        lib.slurm_list_iterator_destroy(iterator)

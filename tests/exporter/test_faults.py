@@ -61,21 +61,22 @@ def slurm(env: dict[str, str], *argv: str) -> str:
     ).stdout
 
 
-def stop_slurmctld(env: dict[str, str]) -> None:
-    pid = int((Path(env["SLURM_CLUSTER_DIR"]) / "run" / "slurmctld.pid").read_text())
+def stop_daemon(env: dict[str, str], name: str) -> None:
+    pid = int((Path(env["SLURM_CLUSTER_DIR"]) / "run" / f"{name}.pid").read_text())
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 60
     while alive(pid):
-        assert time.monotonic() < deadline, "slurmctld did not stop"
+        assert time.monotonic() < deadline, f"{name} did not stop"
         time.sleep(0.1)
 
 
-def start_slurmctld(env: dict[str, str]) -> None:
-    """As scripts/cluster starts it: it forks into the background and writes its pid file."""
-    log = Path(env["SLURM_CLUSTER_DIR"]) / "log" / "slurmctld.out"
+def start_daemon(env: dict[str, str], name: str) -> None:
+    """As scripts/cluster starts slurmctld or slurmdbd: each forks into the background and
+    writes its pid file (slurmdbd.conf lies beside slurm.conf)."""
+    log = Path(env["SLURM_CLUSTER_DIR"]) / "log" / f"{name}.out"
     with log.open("ab") as out:
         subprocess.run(
-            ["slurmctld"],
+            [name],
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=out,
@@ -132,7 +133,7 @@ def test_controller_down_is_slurm_up_0_with_stale_data_and_it_recovers(
         assert agrees_with_sinfo(exporter, spare_cluster)
         expected = node_states(exporter.scrape())
 
-        stop_slurmctld(spare_cluster)
+        stop_daemon(spare_cluster, "slurmctld")
         down = exporter.wait_for(lambda s: s.value("slurm_up") == 0, "slurm_up 0")
         # Scrapes keep being answered from the cache, promptly, while every poll waits out
         # the controller's timeout: the HTTP timeout is shorter than that wait.
@@ -152,7 +153,7 @@ def test_controller_down_is_slurm_up_0_with_stale_data_and_it_recovers(
             down.value("slurm_exporter_last_poll_success_timestamp_seconds")
         )
 
-        start_slurmctld(spare_cluster)
+        start_daemon(spare_cluster, "slurmctld")
         back = exporter.wait_for(lambda s: s.value("slurm_up") == 1, "slurm_up 1 again")
         assert exporter.process.poll() is None
         assert back.value("slurm_exporter_last_poll_success_timestamp_seconds") > stale.value(
@@ -161,30 +162,6 @@ def test_controller_down_is_slurm_up_0_with_stale_data_and_it_recovers(
         assert agrees_with_sinfo(exporter, spare_cluster)
         assert "controller reachable again" in exporter.log.read_text()
     assert before.value("slurm_up") == 1
-
-
-def stop_slurmdbd(env: dict[str, str]) -> None:
-    pid = int((Path(env["SLURM_CLUSTER_DIR"]) / "run" / "slurmdbd.pid").read_text())
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 60
-    while alive(pid):
-        assert time.monotonic() < deadline, "slurmdbd did not stop"
-        time.sleep(0.1)
-
-
-def start_slurmdbd(env: dict[str, str]) -> None:
-    """As scripts/cluster starts it (slurmdbd.conf lies beside slurm.conf)."""
-    log = Path(env["SLURM_CLUSTER_DIR"]) / "log" / "slurmdbd.out"
-    with log.open("ab") as out:
-        subprocess.run(
-            ["slurmdbd"],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-            check=True,
-            timeout=60,
-            env={**os.environ, "SLURM_CONF": env["SLURM_CONF"]},
-        )
 
 
 def dbd_up(scrape: Scrape) -> float | None:
@@ -203,7 +180,7 @@ def test_slurmdbd_down_is_slurm_up_0_while_the_controller_answers(
     ) as exporter:
         up = exporter.wait_for(lambda s: dbd_up(s) == 1, "slurm_dbd_up 1")
         assert up.value("slurm_up") == 1
-        stop_slurmdbd(spare_cluster)
+        stop_daemon(spare_cluster, "slurmdbd")
         try:
             down = exporter.wait_for(lambda s: dbd_up(s) == 0, "slurm_dbd_up 0")
             assert down.value("slurm_up") == 0
@@ -214,7 +191,7 @@ def test_slurmdbd_down_is_slurm_up_0_while_the_controller_answers(
             )
             assert later.value("slurm_up") == 0 and later.value("slurm_controller_up") == 1
         finally:
-            start_slurmdbd(spare_cluster)
+            start_daemon(spare_cluster, "slurmdbd")
         back = exporter.wait_for(lambda s: s.value("slurm_up") == 1, "slurm_up 1 again")
         assert back.value("slurm_dbd_up") == 1
         assert exporter.process.poll() is None

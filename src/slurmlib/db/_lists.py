@@ -11,10 +11,10 @@ Lists received from Slurm are walked with its iterators and destroyed with
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
-from ..convert import text
+from ..convert import list_items, text
 from ..native import ffi, lib
 
 _XFREE = ffi.addressof(lib, "slurm_xfree_ptr")
@@ -42,19 +42,7 @@ def record_list() -> Any:
     return lib.slurm_list_create(_NULL_DESTRUCTOR)
 
 
-def walk(xlist: Any, ctype: str) -> Iterator[Any]:
-    """The elements of a Slurm list, cast to ``ctype *`` (nothing for NULL)."""
-    if xlist == ffi.NULL:
-        return
-    iterator = lib.slurm_list_iterator_create(xlist)
-    try:
-        while True:
-            item = lib.slurm_list_next(iterator)
-            if item == ffi.NULL:
-                return
-            yield ffi.cast(ctype + " *", item)
-    finally:
-        lib.slurm_list_iterator_destroy(iterator)
+walk = list_items
 
 
 def strings(xlist: Any) -> tuple[str, ...]:
