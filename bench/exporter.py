@@ -76,8 +76,9 @@ def main() -> int:
     interval = parse_interval(args.interval)
 
     cluster = Cluster()
-    # As `slurmlib exporter` runs by default: slurmdbd probed when accounting uses it.
-    poller = Poller(cluster, interval, probe_dbd=uses_slurmdbd(cluster))
+    # As `slurmlib exporter` runs by default: slurmdbd probed when accounting uses it,
+    # limits and fair-share loaded once a minute.
+    poller = Poller(cluster, interval, probe_dbd=uses_slurmdbd(cluster), slow_every=60.0)
     start = time.perf_counter()
     cpu = time.thread_time()
     state = poller.poll()

@@ -216,6 +216,28 @@ def test_held_array_is_listed_with_its_task_spec(
     assert cluster.job(job_id).array_tasks == "0,4,8,12%2"
 
 
+def test_gres_request_reaches_the_controller_as_tres_per_node(
+    cluster: slurmlib.Cluster, submitted: list[int]
+) -> None:
+    # The seeded GPU nodes are absent: the job stays pending, which is all this needs.
+    job_id = _submit(
+        cluster,
+        submitted,
+        JobSpec(
+            script="#!/bin/sh\ntrue\n",
+            work_dir="/tmp",
+            name=f"{TAG}-gres",
+            partition="gpu",
+            gres={"gpu:a100": 2},
+            hold=True,
+        ),
+    )
+    shown = scontrol_job(job_id)["TresPerNode"]
+    # 22.05 writes "gpu:a100:2", later releases "gres/gpu:a100:2" (or "gres:gpu:a100:2").
+    assert re.fullmatch(r"(gres[/:])?gpu:a100:2", shown), shown
+    assert cluster.job(job_id).tres_per_node == unwrap(squeue_job(job_id)["tres_per_node"])
+
+
 def test_dependency_waits_and_never_runs_when_the_first_job_is_cancelled(
     cluster: slurmlib.Cluster, submitted: list[int]
 ) -> None:

@@ -29,7 +29,7 @@ SOURCES = {"nodes", "jobs", "licenses", "scheduler", "limits", "shares"}
 @pytest.fixture(scope="module")
 def exporter(slurm_conf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exporter]:
     log = tmp_path_factory.mktemp("exporter") / "exporter.log"
-    with running_exporter(log, "--interval", "500ms") as running:
+    with running_exporter(log, "--interval", "500ms", "--limits-interval", "500ms") as running:
         running.wait_for(lambda s: s.value("slurm_up") == 1, "slurm_up 1")
         yield running
 
@@ -287,3 +287,22 @@ def test_scrapes_between_polls_serve_the_same_cached_families(exporter: Exporter
     for name in ("slurm_partition_nodes", "slurm_jobs", "slurm_rpc_calls_total"):
         family = name.removesuffix("_total")
         assert first.families[family].samples == second.families[family].samples
+
+
+def test_slow_sources_are_loaded_again_only_after_their_interval(slurm_conf: Path) -> None:
+    # Limits and fair-share have no "unchanged" answer in Slurm: with --limits-interval
+    # they keep the families (and the refresh time) of their last load in between.
+    from slurmlib import Cluster
+    from slurmlib.exporter import Poller
+
+    poller = Poller(Cluster(), 15, slow_every=3600)
+    first = poller.poll()
+    time.sleep(1.1)
+    second = poller.poll()
+    for slow in ("limits", "shares"):
+        assert second.sources[slow] is first.sources[slow]
+    assert second.sources["nodes"].refreshed_at > first.sources["nodes"].refreshed_at
+    every_poll = Poller(Cluster(), 15)
+    a = every_poll.poll()
+    time.sleep(1.1)
+    assert every_poll.poll().sources["limits"].refreshed_at > a.sources["limits"].refreshed_at

@@ -26,14 +26,14 @@ DEFAULT_INTERVAL = "15s"
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
-def parse_interval(text: str) -> float:
+def parse_interval(text: str, option: str = "--interval") -> float:
     """``15s``, ``500ms``, ``2m``, ``1h`` or a bare number of seconds, as seconds (> 0)."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*", text)
     if not match:
-        raise ValueError(f"--interval: not a duration: {text!r} (use e.g. 15s, 500ms, 2m)")
+        raise ValueError(f"{option}: not a duration: {text!r} (use e.g. 15s, 500ms, 2m)")
     seconds = float(match[1]) * _UNITS[match[2] or "s"]
     if seconds <= 0:
-        raise ValueError(f"--interval must be more than zero, not {text!r}")
+        raise ValueError(f"{option} must be more than zero, not {text!r}")
     return seconds
 
 
@@ -78,6 +78,7 @@ def run(args: argparse.Namespace, out: Any) -> int:
         return 1
     host, port = parse_listen(args.listen)
     interval = parse_interval(args.interval)
+    slow_every = parse_interval(args.limits_interval, "--limits-interval")
 
     from ..cluster import Cluster
     from ..exporter import Poller, registry_for, serve
@@ -88,6 +89,7 @@ def run(args: argparse.Namespace, out: Any) -> int:
         interval,
         user_labels=not args.no_user_labels,
         probe_dbd=not args.no_dbd and uses_slurmdbd(cluster),
+        slow_every=slow_every,
     )
     registry = registry_for(poller)
     if args.once:
@@ -154,6 +156,12 @@ def add_parser(sub: Any) -> None:
         default=DEFAULT_INTERVAL,
         help=f"time between polls of the controller (default {DEFAULT_INTERVAL}; "
         "e.g. 500ms, 30s, 2m)",
+    )
+    parser.add_argument(
+        "--limits-interval",
+        default="60s",
+        help="time between loads of limits and fair-share, which Slurm cannot answer "
+        "incrementally (default 60s; their age is in slurm_exporter_data_age_seconds)",
     )
     parser.add_argument(
         "--no-user-labels",

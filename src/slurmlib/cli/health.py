@@ -320,8 +320,13 @@ def gather(cluster: Any, thresholds: Thresholds, top: int) -> list[Check]:
         return checks
     try:
         checks += check_scheduler(cluster.stats(), thresholds, top)
-        checks += check_nodes(cluster.nodes(), now)
-        checks.append(check_completing(cluster.jobs(), thresholds.completing, now))
+        nodes = cluster.nodes()
+        checks += check_nodes(nodes, now)
+        # A completing job keeps the COMPLETING flag on its nodes: without such a node there
+        # is nothing to find, and the whole queue need not be loaded (a second on 50,000 jobs).
+        completing = any("COMPLETING" in node.flags for node in nodes)
+        jobs = cluster.jobs() if completing else ()
+        checks.append(check_completing(jobs, thresholds.completing, now))
     except SlurmError as exc:
         checks.append(Check("controller", Status.CRITICAL, f"stopped answering: {exc}"))
     return checks

@@ -59,6 +59,10 @@ class Source:
     name: str
     load: Callable[[Cluster], tuple[Any, ...]]
     build: Callable[..., Built]
+    every: float = 0.0
+    """Seconds between two loads at least. Slurm has no "unchanged" answer for the
+    association manager: its limits and fair-share are converted whole on every load, so
+    they are refreshed less often than the incremental sources."""
 
 
 @dataclass(frozen=True)
@@ -89,8 +93,11 @@ class PollState:
     """CPU seconds the poller's thread spent on the last poll."""
 
 
-def default_sources(user_labels: bool = True) -> tuple[Source, ...]:
-    """What the exporter polls, in order: nodes first, the cheapest test of the controller."""
+def default_sources(user_labels: bool = True, slow_every: float = 0.0) -> tuple[Source, ...]:
+    """What the exporter polls, in order: nodes first, the cheapest test of the controller.
+
+    ``slow_every``: seconds between two loads of limits and fair-share (0: every poll).
+    """
 
     def jobs(snapshot: Any) -> Built:
         families, live = job_metrics(snapshot, user_labels)
@@ -117,11 +124,13 @@ def default_sources(user_labels: bool = True) -> tuple[Source, ...]:
             "limits",
             lambda c: (c.limits(),),
             lambda limits: Built(tuple(limit_metrics(limits))),
+            every=slow_every,
         ),
         Source(
             "shares",
             lambda c: (c.shares(),),
             lambda rows: Built(tuple(share_metrics(rows, user_labels))),
+            every=slow_every,
         ),
     ]
     return tuple(sources)
@@ -138,12 +147,13 @@ class Poller:
         user_labels: bool = True,
         sources: tuple[Source, ...] | None = None,
         probe_dbd: bool = False,
+        slow_every: float = 0.0,
     ) -> None:
         if not interval > 0:
             raise ValueError(f"the poll interval must be positive, not {interval!r}")
         self.cluster = cluster
         self.interval = interval
-        self.sources = sources if sources is not None else default_sources(user_labels)
+        self.sources = sources if sources is not None else default_sources(user_labels, slow_every)
         self.probe_dbd = probe_dbd
         self._dbd: Database | None = None
         self.state = PollState()
@@ -161,6 +171,9 @@ class Poller:
         reached = True
         complete = True
         for source in self.sources:
+            old = sources.get(source.name)
+            if old is not None and source.every and started - old.refreshed_at < source.every:
+                continue  # a slow source, loaded recently enough: keep its families
             try:
                 inputs = source.load(self.cluster)
             except UNREACHABLE as exc:
@@ -174,7 +187,6 @@ class Poller:
                 log.warning("%s: %s", source.name, exc)
                 complete = False
                 continue
-            old = sources.get(source.name)
             if old is not None and _same(old.inputs, inputs):
                 built = old.built
             else:
