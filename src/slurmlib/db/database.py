@@ -101,11 +101,9 @@ class Database:
         return self
 
     def __exit__(self, kind: object, exc: object, tb: object) -> None:
-        try:
-            if kind is not None and self._dirty and self._conn != ffi.NULL:
-                self.rollback()
-        finally:
-            self.close()
+        # close() rolls back what was not committed; an error doing so never hides the
+        # exception that ended the block.
+        self.close()
 
     def __del__(self) -> None:
         # The backstop: a connection dropped without close() still ends its transaction.
@@ -123,6 +121,11 @@ class Database:
         try:
             if self._dirty:
                 self.rollback()
+        except SlurmError:
+            # slurmdbd discards a connection's uncommitted work when the connection ends;
+            # a rollback refused on the way out (26.05 answers EIO after it refused a
+            # non-admin's write) leaves nothing behind that closing does not end too.
+            pass
         finally:
             self._close()
 
