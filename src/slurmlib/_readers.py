@@ -199,18 +199,6 @@ def job(c: Any) -> Job:
     )
 
 
-_STEP_NAMES = {
-    int(getattr(lib, constant)): name
-    for constant, name in (
-        ("SLURM_BATCH_SCRIPT", "batch"),
-        ("SLURM_EXTERN_CONT", "extern"),
-        ("SLURM_INTERACTIVE_STEP", "interactive"),
-        ("SLURM_PENDING_STEP", "pending"),
-    )
-    if capabilities.has_constant(constant)
-}
-
-
 # Renamed in 26.05.
 _STEP_TRES_FIELD = (
     "tres_alloc_str"
@@ -226,7 +214,7 @@ def step(c: Any) -> JobStep:
     return JobStep(
         job_id=int(c.step_id.job_id),
         step_id=step_id,
-        step=_STEP_NAMES.get(step_id, str(step_id)),
+        step=cv.STEP_NAMES.get(step_id, str(step_id)),
         name=_text(c.name),
         state=JobState(int(c.state) & JOB_STATE_BASE),
         partition=_text(c.partition),

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Final
 
-from .native import ffi, lib
+from .native import capabilities, ffi, lib
 
 __all__ = [
     "UNLIMITED",
@@ -186,3 +186,16 @@ def list_items(xlist: Any, ctype: str) -> Iterator[Any]:
             yield ffi.cast(ctype + " *", item)
     finally:
         lib.slurm_list_iterator_destroy(iterator)
+
+
+# The names Slurm prints for its special step ids ("123.batch"); the ids of this release.
+STEP_NAMES: Final = {
+    int(getattr(lib, constant)): name
+    for constant, name in (
+        ("SLURM_BATCH_SCRIPT", "batch"),
+        ("SLURM_EXTERN_CONT", "extern"),
+        ("SLURM_INTERACTIVE_STEP", "interactive"),
+        ("SLURM_PENDING_STEP", "pending"),
+    )
+    if capabilities.has_constant(constant)
+}

@@ -287,16 +287,6 @@ def user(c: Any, names: Names) -> User:
 
 # --- jobs and steps ---------------------------------------------------------------------
 
-STEP_NAMES = {
-    int(getattr(lib, constant)): name
-    for constant, name in (
-        ("SLURM_BATCH_SCRIPT", "batch"),
-        ("SLURM_EXTERN_CONT", "extern"),
-        ("SLURM_INTERACTIVE_STEP", "interactive"),
-        ("SLURM_PENDING_STEP", "pending"),
-    )
-    if capabilities.has_constant(constant)
-}
 _MEM_TRES_ID = 2  # TRES_MEM: fixed id in every release (cpu 1, mem 2, energy 3, node 4)
 _JOB_CANCELLED = int(lib.JOB_CANCELLED)
 
@@ -328,7 +318,7 @@ def step(c: Any, names: Names) -> DbStep:
     return DbStep(
         job_id=int(c.step_id.job_id),
         step_id=step_id,
-        step=STEP_NAMES.get(step_id, str(step_id)),
+        step=cv.STEP_NAMES.get(step_id, str(step_id)),
         name=_text(c.stepname) or None,
         state=state,
         state_text=state_text,
