@@ -160,6 +160,23 @@ def expand_hostlist(value: str | None) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=4096)
+def bit_ranges(bits: int) -> Iterator[tuple[int, int]]:
+    """The runs of set bits of ``bits`` as (first, last) index pairs, lowest first."""
+    index = 0
+    while bits:
+        if bits & 1:
+            first = index
+            while bits & 1:
+                bits >>= 1
+                index += 1
+            yield first, index - 1
+        else:
+            # Skip the whole run of clear bits at once.
+            skip = (bits & -bits).bit_length() - 1
+            bits >>= skip
+            index += skip
+
+
 def user_name(uid: int) -> str | None:
     """The login name of ``uid`` (None when unknown to this machine or unset)."""
     if uid in _NOT_SET:

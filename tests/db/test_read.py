@@ -6,14 +6,18 @@ objects and jobs (``seed.json``), which nothing else changes.
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from slurmlib import UNLIMITED, db
+import slurmlib
+from slurmlib import UNLIMITED, JobSpec, db
+from slurmlib.db import _nodelay
 from slurmlib.states import JobState
 
+from ..api.jobtools import wait_for
 from ..slurmtools import run_json
 from .sacct import (
     duration,
@@ -336,6 +340,38 @@ def test_array_job_id_selects_every_task(conn: db.Database, seed: dict[str, Any]
     assert {t.job_id for t in tasks} == {int(r["JobIDRaw"]) for r in rows}
 
 
+def test_pending_array_tasks_are_what_sacct_shows(conn: db.Database) -> None:
+    """The record of tasks not started yet names them as sacct's JobID does (12_[1-5%2])."""
+    cluster = slurmlib.Cluster()
+    later = datetime.now(UTC) + timedelta(hours=1)
+    ids = [
+        cluster.submit(
+            JobSpec(
+                script="#!/bin/sh\ntrue\n",
+                work_dir="/tmp",
+                begin_time=later,
+                array=spec,
+                name="db-array-tasks",
+            )
+        ).job_id
+        for spec in ("1-5%2", "1,3,7-9", "0-15:4")
+    ]
+    try:
+        wanted = ",".join(map(str, ids))
+        # slurmctld sends the pending records to slurmdbd on its own schedule.
+        wait_for(
+            "slurmdbd to record the pending arrays",
+            lambda: len(sacct("JobIDRaw", "-X", "-j", wanted, "-S", "2000-01-01")) == 3,
+        )
+        rows = sacct("JobID,JobIDRaw", "-X", "-j", wanted, "-S", "2000-01-01")
+        expected = {int(r["JobIDRaw"]): r["JobID"].split("_[", 1)[1].rstrip("]") for r in rows}
+        got = {j.job_id: j.array_tasks for j in conn.jobs(job_ids=ids, start=LONG_AGO)}
+        assert got == expected == dict(zip(ids, ("1-5%2", "1,3,7-9", "0,4,8,12"), strict=True))
+    finally:
+        for job_id in ids:
+            cluster.cancel(job_id)
+
+
 def test_without_steps_jobs_carry_none(conn: db.Database, seed: dict[str, Any]) -> None:
     (job,) = conn.jobs(job_ids=[seed["jobs"]["steps"]], with_steps=False)
     assert job.steps == ()
@@ -389,18 +425,24 @@ def test_reservations_match_sacctmgr(conn: db.Database, seed: dict[str, Any]) ->
         assert by_name[row["Name"]].tres == tres(row["TRES"])
 
 
-def _sreport_window() -> tuple[datetime, datetime]:
-    # sreport works in whole hours; so does slurmdbd's rolled-up usage.
-    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    return end - timedelta(days=7), end
+@pytest.fixture(scope="module")
+def past_hour(conn: db.Database, seed: dict[str, Any]) -> tuple[datetime, datetime]:
+    """The hour of yesterday the seed filled with finished jobs, rolled up by slurmdbd."""
+    start = datetime.fromtimestamp(seed["past_usage"]["start"], UTC)
+    end = datetime.fromtimestamp(seed["past_usage"]["end"], UTC)
+    conn.roll_usage(start=start, end=end)
+    conn.commit()
+    return start, end
 
 
 def _sreport_time(value: datetime) -> str:
     return value.astimezone().strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def test_usage_by_account_matches_sreport(conn: db.Database) -> None:
-    start, end = _sreport_window()
+def test_usage_by_account_matches_sreport(
+    conn: db.Database, past_hour: tuple[datetime, datetime], seed: dict[str, Any]
+) -> None:
+    start, end = past_hour
     rows = sreport(
         "cluster",
         "AccountUtilizationByUser",
@@ -413,14 +455,30 @@ def test_usage_by_account_matches_sreport(conn: db.Database) -> None:
     usage = conn.usage(start=start, end=end, by="account")
     got = {(u.account, u.user): u.tres_minutes.get("cpu", 0) for u in usage}
     assert got == expected
+    # The seeded hour is not empty: its jobs' users appear with their CPU-minutes.
+    assert any(user and minutes > 0 for (_, user), minutes in got.items()), got
+    assert {u for (_, u) in got if u} <= set(seed["users"])
     by_user = conn.usage(start=start, end=end, by="user")
-    assert {(u.account, u.user): u.tres_minutes.get("cpu", 0) for u in by_user} == {
-        key: used for key, used in expected.items() if key[1] is not None
-    }
+    user_rows = sreport(
+        "cluster",
+        "UserUtilizationByAccount",
+        f"start={_sreport_time(start)}",
+        f"end={_sreport_time(end)}",
+        "-t",
+        "minutes",
+    )
+    expected_users = {(r["Account"], r["Login"]): int(r["Used"]) for r in user_rows}
+    assert {(u.account, u.user): u.tres_minutes.get("cpu", 0) for u in by_user} == expected_users
+    assert expected_users == {key: used for key, used in expected.items() if key[1] is not None}
+    # A filter narrows the report to what was asked for.
+    alice = conn.usage(start=start, end=end, by="user", users=["alice"])
+    assert alice and {u.user for u in alice} == {"alice"}
 
 
-def test_cluster_usage_matches_sreport(conn: db.Database) -> None:
-    start, end = _sreport_window()
+def test_cluster_usage_matches_sreport(
+    conn: db.Database, past_hour: tuple[datetime, datetime]
+) -> None:
+    start, end = past_hour
     rows = sreport(
         "cluster",
         "utilization",
@@ -443,14 +501,27 @@ def test_cluster_usage_matches_sreport(conn: db.Database) -> None:
             int(row["Planned"]),
             int(row["Reported"]),
         )
+        assert u.allocated > 0 and u.reported > 0
+
+
+def test_usage_outside_rolled_hours_is_empty(
+    conn: db.Database, past_hour: tuple[datetime, datetime]
+) -> None:
+    start, _ = past_hour
+    assert conn.usage(start=start - timedelta(days=30), end=start - timedelta(days=29)) == ()
 
 
 def test_bad_usage_arguments_raise(conn: db.Database) -> None:
-    start, end = _sreport_window()
+    end = datetime.now(UTC)
+    start = end - timedelta(days=7)
     with pytest.raises(ValueError, match="by"):
         conn.usage(start=start, end=end, by="partition")
     with pytest.raises(ValueError, match="before"):
         conn.usage(start=end, end=start)
+    with pytest.raises(ValueError, match="before"):
+        conn.roll_usage(start=end, end=start)
+    with pytest.raises(TypeError, match="start"):
+        conn.roll_usage(start="yesterday")  # type: ignore[arg-type]
 
 
 def test_records_are_owned_and_serialisable(conn: db.Database, seed: dict[str, Any]) -> None:
@@ -466,3 +537,21 @@ def test_records_are_owned_and_serialisable(conn: db.Database, seed: dict[str, A
         q.to_dict()["max_wall_per_job"], int
     )
     assert q.grp_jobs is UNLIMITED or isinstance(q.grp_jobs, int)
+
+
+def test_the_connection_socket_sends_without_nagle_delay(seed: dict[str, Any]) -> None:
+    """The socket that connect() opens to slurmdbd has TCP_NODELAY (see db._nodelay)."""
+    port = seed["ports"]["slurmdbd"]
+    with db.connect() as conn:
+        conn.qos(names=["normal"])
+        options = []
+        for fd in _nodelay.sockets():
+            sock = socket.socket(fileno=fd)
+            try:
+                if sock.family == socket.AF_INET and sock.getpeername()[1] == port:
+                    options.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            except OSError:
+                pass
+            finally:
+                sock.detach()
+    assert options and all(options), f"sockets to slurmdbd's port {port}: {options}"

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -187,6 +188,30 @@ def test_closing_without_commit_discards_the_writes(cleanup: Cleanup) -> None:
     assert qos_row(name) is None
     with pytest.raises(ValueError, match="closed"):
         conn.qos()
+
+
+def test_a_long_lived_connection_reads_what_others_commit(cleanup: Cleanup) -> None:
+    """Reads do not stay on the first read's database snapshot (see SNAPSHOT_SECONDS)."""
+    name = f"{PREFIX}_later"
+    cleanup.qos.append(name)
+    with db.connect() as reader:
+        assert reader.qos(names=[name]) == ()
+        run("sacctmgr", "-i", "add", "qos", name)
+        time.sleep(db.database.SNAPSHOT_SECONDS + 0.2)
+        assert [q.name for q in reader.qos(names=[name])] == [name]
+        # Under its own pending writes it keeps one view: the snapshot is not ended.
+        other = f"{PREFIX}_later2"
+        cleanup.qos.append(other)
+        reader.modify_qos(name, priority=7)
+        run("sacctmgr", "-i", "add", "qos", other)
+        time.sleep(db.database.SNAPSHOT_SECONDS + 0.2)
+        assert reader.qos(names=[other]) == ()
+        assert [q.priority for q in reader.qos(names=[name])] == [7]
+        reader.rollback()
+        assert [(q.name, q.priority) for q in reader.qos(names=[name, other])] == [
+            (name, 0),
+            (other, 0),
+        ]
 
 
 def test_unknown_names_are_typed_errors_and_nothing_is_written(cleanup: Cleanup) -> None:

@@ -340,6 +340,25 @@ def step(c: Any, names: Names) -> DbStep:
     )
 
 
+def _array_tasks(tasks: str | None, at_once: int) -> str | None:
+    """The pending tasks' range text, as sacct prints it between brackets (``1,3,7-9%2``).
+
+    slurmdbd keeps the task set as a hexadecimal bitmap (``0x38A``: bits 1, 3, 7, 8, 9).
+    """
+    if not tasks:
+        return None
+    text = tasks.split("%", 1)[0]
+    if text.lower().startswith("0x"):
+        try:
+            bits = int(text, 16)
+        except ValueError:
+            return tasks  # not a bitmap after all: Slurm's text as it is
+        text = ",".join(f"{a}" if a == b else f"{a}-{b}" for a, b in cv.bit_ranges(bits))
+    if at_once not in (0, cv.NO_VAL, cv.INFINITE):
+        text = f"{text}%{at_once}"
+    return text
+
+
 def job(c: Any, names: Names, with_steps: bool) -> DbJob:
     steps = (
         tuple(step(s, names) for s in _lists.walk(c.steps, "slurmdb_step_rec_t"))
@@ -364,6 +383,7 @@ def job(c: Any, names: Names, with_steps: bool) -> DbJob:
         job_id=int(c.jobid),
         array_job_id=int(c.array_job_id) or None,
         array_task_id=None if array_task in (cv.NO_VAL, cv.INFINITE) else array_task,
+        array_tasks=_array_tasks(_text(c.array_task_str), int(c.array_max_tasks)),
         het_job_id=int(c.het_job_id) or None,
         het_job_offset=None if het_offset == cv.NO_VAL or not c.het_job_id else het_offset,
         name=_text(c.jobname) or None,

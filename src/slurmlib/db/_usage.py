@@ -24,12 +24,17 @@ def _check(xlist: Any, code: int, what: str) -> None:
         raise _error(code, what)
 
 
+def to_minutes(seconds: int) -> int:
+    """Seconds of use as sreport prints minutes: rounded to the nearest (``%.0f``)."""
+    return round(seconds / 60)
+
+
 def _minutes(tres_list: Any, names: Names) -> dict[str, int]:
-    result: dict[str, int] = {}
+    seconds: dict[str, int] = {}
     for tres in _lists.walk(tres_list, "slurmdb_tres_rec_t"):
         name = names.tres_name(int(tres.id))
-        result[name] = result.get(name, 0) + int(tres.alloc_secs) // 60
-    return result
+        seconds[name] = seconds.get(name, 0) + int(tres.alloc_secs)
+    return {name: to_minutes(value) for name, value in seconds.items()}
 
 
 def associations(
@@ -71,16 +76,17 @@ def associations(
                         )
                     )
                 continue
+            # The user-by-account report has one record per user and account, with the
+            # account and its usage on the user record itself (as sreport prints it).
             for user in _lists.walk(cluster.user_list, "slurmdb_report_user_rec_t"):
-                for assoc in _lists.walk(user.assoc_list, "slurmdb_report_assoc_rec_t"):
-                    records.append(
-                        Usage(
-                            cluster=cluster_name,
-                            account=_lists.text_or_empty(assoc.acct),
-                            user=text(user.name) or None,
-                            tres_minutes=_minutes(assoc.tres_list, names),
-                        )
+                records.append(
+                    Usage(
+                        cluster=cluster_name,
+                        account=_lists.text_or_empty(user.acct),
+                        user=text(user.name) or None,
+                        tres_minutes=_minutes(user.tres_list, names),
                     )
+                )
     return tuple(records)
 
 
@@ -108,7 +114,7 @@ def clusters(
                 tres["idle"] += int(acct.idle_secs)
                 tres["planned"] += int(acct.plan_secs)
             for tres_name, secs in sorted(sums.items()):
-                minutes = {k: v // 60 for k, v in secs.items()}
+                minutes = {k: to_minutes(v) for k, v in secs.items()}
                 records.append(
                     ClusterUsage(
                         cluster=_lists.text_or_empty(cluster.name),
@@ -118,7 +124,7 @@ def clusters(
                         planned_down=minutes["planned_down"],
                         idle=minutes["idle"],
                         planned=minutes["planned"],
-                        reported=sum(secs.values()) // 60,
+                        reported=to_minutes(sum(secs.values())),
                     )
                 )
     return tuple(records)

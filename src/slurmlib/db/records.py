@@ -207,6 +207,9 @@ class DbJob(Record):
     """The job's own id (``JobIDRaw``); for an array task this is not the array's id."""
     array_job_id: int | None
     array_task_id: int | None
+    array_tasks: str | None
+    """On the record of an array's tasks that have not started yet: which they are, in
+    Slurm's range form with the at-once limit (``"3-8%2"``; sacct's ``JobID`` ``12_[3-8%2]``)."""
     het_job_id: int | None
     het_job_offset: int | None
     name: str | None
@@ -285,7 +288,7 @@ class DbReservation(Record):
 @dataclasses.dataclass(frozen=True, slots=True)
 class Usage(Record):
     """TRES-minutes used by one account, or one user in an account, over a period (what
-    ``sreport cluster AccountUtilizationByUser`` prints)."""
+    ``sreport cluster AccountUtilizationByUser`` prints; rounded to the minute as it does)."""
 
     cluster: str
     account: str
@@ -297,7 +300,7 @@ class Usage(Record):
 @dataclasses.dataclass(frozen=True, slots=True)
 class ClusterUsage(Record):
     """How one TRES of a cluster was used over a period, in TRES-minutes (what
-    ``sreport cluster utilization`` prints)."""
+    ``sreport cluster utilization`` prints; rounded to the minute as it does)."""
 
     cluster: str
     tres: str
