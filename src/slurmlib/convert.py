@@ -159,7 +159,6 @@ def expand_hostlist(value: str | None) -> tuple[str, ...]:
     return tuple(names.split(",")) if names else ()
 
 
-@lru_cache(maxsize=4096)
 def bit_ranges(bits: int) -> Iterator[tuple[int, int]]:
     """The runs of set bits of ``bits`` as (first, last) index pairs, lowest first."""
     index = 0
@@ -177,6 +176,7 @@ def bit_ranges(bits: int) -> Iterator[tuple[int, int]]:
             index += skip
 
 
+@lru_cache(maxsize=4096)
 def user_name(uid: int) -> str | None:
     """The login name of ``uid`` (None when unknown to this machine or unset)."""
     if uid in _NOT_SET:

@@ -536,6 +536,7 @@ def _job(
         "job_id": 42,
         "array_job_id": None,
         "array_task_id": None,
+        "array_tasks": None,
         "het_job_id": None,
         "het_job_offset": None,
         "name": "t",
