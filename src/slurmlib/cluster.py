@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from . import _control, _limits, _readers, _submit, _topology, native
+from . import _control, _limits, _queue, _readers, _submit, _topology, native
 from ._control import JobRef
 from .convert import Unlimited, timestamp
 from .errors import InvalidNodeName, SlurmError
@@ -36,6 +36,7 @@ from .records import (
     Limits,
     Node,
     Partition,
+    QueuePosition,
     Record,
     Reservation,
     Share,
@@ -290,6 +291,27 @@ class Cluster:
         if jobs:
             return jobs[0]
         raise native.error_for(int(lib.ESLURM_INVALID_JOB_ID), f"loading job {job_id}")
+
+    def queue_position(self, job_id: int) -> QueuePosition:
+        """Where a pending job stands in its partitions' queue: its rank by priority (then
+        submit time) among the jobs pending there, and how many they are.
+
+        Reads the whole queue but builds no job record: about the cost of the RPC alone.
+        :class:`InvalidJobId` when the controller has no such job.
+        """
+        _check_job_id(job_id)
+        with native.api_lock:
+            out = ffi.new("job_info_msg_t **")
+            rc = lib.slurm_load_jobs(0, out, _SHOW_ALL)
+            native.check(rc, "loading jobs")
+            msg = out[0]
+            try:
+                found = _queue.position(msg, job_id)
+            finally:
+                lib.slurm_free_job_info_msg(msg)
+        if found is None:
+            raise native.error_for(int(lib.ESLURM_INVALID_JOB_ID), f"ranking job {job_id}")
+        return found
 
     def steps(self, job_id: int) -> tuple[JobStep, ...]:
         """The steps of a job (batch, extern and srun steps); empty when it has none."""

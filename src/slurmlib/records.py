@@ -547,3 +547,16 @@ class WillRun(Record):
     preempted_job_ids: tuple[int, ...]
     """Jobs that would be preempted to start it."""
     message: str | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class QueuePosition(Record):
+    """Where a pending job stands among the pending jobs of its partitions."""
+
+    job_id: int
+    partitions: tuple[str, ...]
+    rank: int | None
+    """1 for the first in line: jobs ordered by priority, then submit time, then id (None
+    when the job is not pending)."""
+    pending: int
+    """How many jobs pend in those partitions, itself included."""

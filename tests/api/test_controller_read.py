@@ -174,6 +174,31 @@ def test_pending_jobs_carry_their_reason(cluster: Cluster, seed: dict[str, Any])
     assert held.priority == 0 or held.state_reason in ("JobHeldUser", "JobHeldAdmin")
 
 
+def test_queue_position_is_squeues_order(cluster: Cluster, seed: dict[str, Any]) -> None:
+    """Every pending job's rank in its partition, against squeue's priority and submit time."""
+    lines = run("squeue", "-h", "-t", "PD", "-o", "%A %P %Q %V").stdout.splitlines()
+    by_partition: dict[str, list[list[str]]] = {}
+    for fields in (line.split() for line in lines):
+        by_partition.setdefault(fields[1], []).append(fields)
+    assert by_partition, "the seed leaves jobs pending"
+    for part, rows in by_partition.items():
+        # Higher priority first; ties by submit time, then id.
+        order = [int(f[0]) for f in sorted(rows, key=lambda f: (-int(f[2]), f[3], int(f[0])))]
+        for rank, job_id in enumerate(order, 1):
+            position = cluster.queue_position(job_id)
+            assert (position.partitions, position.rank, position.pending) == (
+                (part,),
+                rank,
+                len(order),
+            ), job_id
+    running = cluster.queue_position(seed["jobs"]["running"])
+    assert running.rank is None and running.partitions
+    with pytest.raises(InvalidJobId):
+        cluster.queue_position(999_999_999)
+    with pytest.raises(ValueError):
+        cluster.queue_position(-1)
+
+
 def test_job_filters(cluster: Cluster, seed: dict[str, Any]) -> None:
     user = seed["job_users"]["running"]
     mine = cluster.jobs(users=[user])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -54,8 +55,25 @@ def test_off_a_terminal_it_prints_one_frame(slurm_conf: Path) -> None:
     assert "\x1b[" not in done.stdout
 
 
+def test_rows_limit_a_frame_and_the_json_to_the_first_jobs(slurm_conf: Path) -> None:
+    whole = top_json("-t", "all")
+    assert whole["jobs_total"] == len(whole["jobs"]) >= 3
+    first = top_json("-t", "all", "--rows", "2")
+    assert len(first["jobs"]) == 2 and first["jobs_total"] >= whole["jobs_total"]
+    done = slurmlib("top", "-t", "all", "-n", "1")
+    assert done.returncode == 0, done.stderr
+    below = re.search(r"(\d+) more jobs below", done.stdout)
+    assert below is not None and int(below[1]) >= whole["jobs_total"] - 1, done.stdout
+
+
 def test_bad_input_is_one_line_and_exit_2(slurm_conf: Path) -> None:
-    for argv in (["-p", "nosuch"], ["--sort", "colour"], ["--interval", "0"], ["-t", "sleepy"]):
+    for argv in (
+        ["-p", "nosuch"],
+        ["--sort", "colour"],
+        ["--interval", "0"],
+        ["-t", "sleepy"],
+        ["--rows", "0"],
+    ):
         done = slurmlib("top", *argv)
         assert done.returncode == 2, argv
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr

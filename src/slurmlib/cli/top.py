@@ -41,6 +41,10 @@ SORTS: dict[str, Callable[[Job], Any]] = {
 }
 
 
+DEFAULT_ROWS = 50
+"""Jobs in a frame printed off a terminal (``--once`` or piped), unless ``--rows``."""
+
+
 def _started(job: Job) -> datetime | None:
     """When the clock of the TIME column started: start for running jobs, submit otherwise."""
     return job.start_time if job.state is JobState.RUNNING else job.submit_time
@@ -167,8 +171,11 @@ def job_row(job: Job, now: datetime) -> dict[str, Any]:
     }
 
 
-def snapshot(view: View) -> dict[str, Any]:
+def snapshot(view: View, rows: int | None = None) -> dict[str, Any]:
+    """The ``--json`` document: summary counts of everything shown, and the first ``rows``
+    jobs in the view's order (all of them when None)."""
     now = datetime.now(UTC)
+    shown = view.rows if rows is None else view.rows[:rows]
     states = view.state_counts
     alloc, total = view.cpu_counts()
     counts = view.node_counts()
@@ -187,7 +194,8 @@ def snapshot(view: View) -> dict[str, Any]:
             "nodes": {name: counts.get(name, 0) for name in CATEGORIES},
             "cpus": {"allocated": alloc, "total": total},
         },
-        "jobs": [job_row(j, now) for j in view.rows],
+        "jobs_total": len(view.rows),
+        "jobs": [job_row(j, now) for j in shown],
     }
 
 
@@ -311,6 +319,8 @@ def run(args: argparse.Namespace, out: Any) -> int:
 
     if args.interval <= 0:
         raise ValueError(f"--interval must be positive, not {args.interval}")
+    if args.rows is not None and args.rows < 1:
+        raise ValueError(f"--rows must be at least 1, not {args.rows}")
     if args.sort not in SORTS:
         raise ValueError(f"--sort must be one of {', '.join(SORTS)}, not {args.sort!r}")
     cluster = Cluster()
@@ -331,12 +341,21 @@ def run(args: argparse.Namespace, out: Any) -> int:
     if args.json or not interactive:
         view.poll(cluster)
         if args.json:
-            out.json(snapshot(view))
+            out.json(snapshot(view, args.rows))
         else:
             from rich.console import Console
 
             console = Console(file=out.stream, width=None if out.stream.isatty() else 200)
-            console.print(render(view, 10**6, cluster.config().cluster_name, expand=False))
+            # A frame: the first --rows jobs (a screenful on a terminal), then a count of
+            # the rest, as the live view shows it; rendering a 50,000-row table would take
+            # rich half a minute.
+            rows = (
+                args.rows
+                if args.rows is not None
+                else (max(console.height - 7, 1) if out.stream.isatty() else DEFAULT_ROWS)
+            )
+            frame = render(view, rows + 7, cluster.config().cluster_name, expand=False)
+            console.print(frame)
         return 0
     return live(cluster, view, args.interval)
 
@@ -388,5 +407,15 @@ def add_parser(sub: Any) -> None:
         "-i", "--interval", type=float, default=2.0, metavar="SECONDS", help="default 2"
     )
     parser.add_argument("--once", action="store_true", help="print one frame and exit")
+    parser.add_argument(
+        "-n",
+        "--rows",
+        type=int,
+        metavar="N",
+        help=(
+            f"jobs in a printed frame (default: a screenful, {DEFAULT_ROWS} off a terminal) "
+            "or in --json (default: all)"
+        ),
+    )
     parser.add_argument("--json", action="store_true", help="one snapshot, machine-readable")
     parser.set_defaults(runner=run)

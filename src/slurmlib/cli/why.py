@@ -74,19 +74,6 @@ def _find(cluster: Any, job_id: int, task: int | None) -> Job:
     raise LookupError(f"job {job_id} has no task {task}")
 
 
-def _rank(job: Job, queue: list[Job]) -> tuple[int | None, int]:
-    """(rank among pending jobs sharing a partition, how many pend there), by priority."""
-    mine = set((job.partition or "").split(","))
-    pending = [
-        j
-        for j in queue
-        if j.state is JobState.PENDING and mine & set((j.partition or "").split(","))
-    ]
-    order = sorted(pending, key=lambda j: (-(j.priority or 0), j.submit_time or 0, j.job_id))
-    ids = [j.job_id for j in order]
-    return (ids.index(job.job_id) + 1 if job.job_id in ids else None), len(order)
-
-
 def _per_node(job: Job) -> tuple[int, int, int, int]:
     """(nodes, CPUs per node, MiB per node, GPUs per node) the job asks for."""
     nodes = max(job.num_nodes or 1, 1)
@@ -227,8 +214,8 @@ def explain(cluster: Any, job: Job) -> dict[str, Any]:
         answer["explanation"] = f"a limit of {bound.source} holds it"
     else:
         answer["explanation"] = job.state_description or PLAIN.get(reason, reason)
-    queue = list(cluster.jobs())
-    answer["rank"], answer["pending_in_partition"] = _rank(job, queue)
+    position = cluster.queue_position(job.job_id)
+    answer["rank"], answer["pending_in_partition"] = position.rank, position.pending
     if reason in ("Dependency", "DependencyNeverSatisfied"):
         answer["dependencies"] = _dependencies(job, cluster)
     hints: list[str] = []
