@@ -54,16 +54,82 @@ def has_json_show_node() -> bool:
     return done.returncode == 0 and done.stdout.lstrip().startswith("{")
 
 
-def subcommands() -> list[list[str]]:
-    """The ``slurmlib`` subcommands this build has that answer once and exit."""
-    done = subprocess.run([SLURMLIB, "--help"], capture_output=True, text=True)
-    wanted = {
-        "nodes": ["nodes", "--json"],
-        "limits": ["limits", "--json"],
-        "health": ["health", "--json"],
-        "top": ["top", "--once", "--json"],
+def subjects() -> dict[str, str]:
+    """What ``why`` and ``eff`` are asked about: a pending job deep in a busy partition, a
+    finished job with steps and its user (empty when the state has none)."""
+    pending = [
+        line.split()
+        for line in subprocess.run(
+            ["squeue", "-h", "-t", "PD", "-o", "%i %P %u", "--sort=-p"],
+            capture_output=True,
+            text=True,
+        ).stdout.splitlines()
+        if line.split()[0].isdigit()  # not an array's pending tasks
+    ]
+    # One from the middle of the queue: its rank is neither first nor trivial.
+    picked = pending[len(pending) // 2] if pending else ["", "", ""]
+    finished = subprocess.run(
+        [
+            *("sacct", "-a", "-n", "-X", "-P", "-o", "JobID,User", "-s", "CD"),
+            *("-S", "now-7days", "-E", "now"),
+        ],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    # The most recent one: sacct lists by submit time.
+    job, _, user = (finished[-1] if finished else "").partition("|")
+    return {
+        "pending": picked[0],
+        "partition": picked[1],
+        "pending_user": picked[2],
+        "finished": job.split("_")[0],
+        "finished_user": user,
     }
-    return [argv for name, argv in wanted.items() if f"    {name} " in done.stdout]
+
+
+EFF_FIELDS = "JobID,State,Elapsed,Timelimit,TotalCPU,AllocCPUS,ReqMem,MaxRSS"
+
+
+def subcommands(subject: dict[str, str]) -> list[tuple[str, list[str], str]]:
+    """(name, slurmlib argv, the Slurm commands a user would run for the same answer)."""
+    done = subprocess.run([SLURMLIB, "--help"], capture_output=True, text=True)
+    job, part, fin, user = (
+        subject["pending"],
+        subject["partition"],
+        subject["finished"],
+        subject["finished_user"],
+    )
+    wanted = [
+        ("nodes", ["nodes", "--json"], "sinfo -h -o '%R %f %T %D %C %m %G'"),
+        (
+            "limits",
+            ["limits", "--json"],
+            "scontrol show assoc_mgr flags=assoc,qos,users; squeue -h -o '%u %a %q %T %C %m'",
+        ),
+        ("health", ["health", "--json"], "scontrol ping; sdiag; sinfo -R; squeue -h -t CG"),
+        ("top", ["top", "--once"], "squeue; sinfo"),
+        ("top", ["top", "--once", "--json"], "squeue --json; sinfo --json"),
+    ]
+    if job:
+        wanted.append(
+            (
+                "why",
+                ["why", job, "--json"],
+                f"scontrol show job {job}; squeue -h -t PD -p {part} -o '%i %Q' --sort=-p,i; "
+                f"squeue -h --start -j {job}",
+            )
+        )
+    if fin:
+        wanted.append(("eff", ["eff", fin, "--json"], f"sacct -j {fin} -P -o {EFF_FIELDS}"))
+    if user:
+        wanted.append(
+            (
+                "eff",
+                ["eff", "-u", user, "--since", "7d", "--json"],
+                f"sacct -u {user} -S now-7days -P -o {EFF_FIELDS}",
+            )
+        )
+    return [entry for entry in wanted if f"    {entry[0]} " in done.stdout]
 
 
 def measure(runs: int, quick: bool) -> dict[str, Any]:
@@ -125,10 +191,13 @@ def measure(runs: int, quick: bool) -> dict[str, Any]:
     groups["accounting"] = accounting
 
     # health's exit status is its verdict: 1 (something needs attention) is an answer too.
-    groups["subcommands"] = [
-        command(f"slurmlib {' '.join(argv)}", [SLURMLIB, *argv], runs, accept=(0, 1))
-        for argv in subcommands()
-    ]
+    # Each subcommand is followed by the commands a user would run for the same answer.
+    subject = subjects()
+    subs: list[Series] = []
+    for _, argv, shell in subcommands(subject):
+        subs.append(command(f"slurmlib {' '.join(argv)}", [SLURMLIB, *argv], runs, (0, 1)))
+        subs.append(command(f"Slurm's tools: {shell}", ["sh", "-c", shell], runs))
+    groups["subcommands"] = subs
 
     rest = restd.measure(runs, days=db_days)
     for group, series in rest.items():

@@ -41,6 +41,7 @@ SPEEDUP_TARGETS = (
         50_000,
     ),
 )
+SUBCOMMAND_LIMIT_S = 1.0  # every subcommand, start-up included, on the site-sized state
 POLL_TARGETS = (
     ("jobs", "slurmlib Cluster.jobs() unchanged poll", "bare RPC, no change: load jobs"),
     ("nodes", "slurmlib Cluster.nodes() unchanged poll", "bare RPC, no change: load nodes"),
@@ -101,6 +102,15 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                     "PASS" if extra_ms <= 0.1 else "MISS",
                 )
             )
+    for row in groups.get("subcommands", []):
+        if row["name"].startswith("slurmlib ") and "median_s" in row:
+            rows.append(
+                (
+                    f"`{row['name']}` answers in < {SUBCOMMAND_LIMIT_S:g} s",
+                    f"{_ms(row['median_s'])} ms",
+                    "PASS" if row["median_s"] < SUBCOMMAND_LIMIT_S else "MISS",
+                )
+            )
     ffi = results.get("ffi") or {}
     for name, entry in ffi.items():
         if isinstance(entry, dict) and "verdict" in entry:
@@ -112,6 +122,36 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                 )
             )
     return rows
+
+
+def _pairs_table(rows: list[dict[str, Any]]) -> list[str]:
+    """Each subcommand beside the Slurm commands that give the same answer (rows in pairs)."""
+    lines = [
+        "| subcommand | median ms | peak RSS MiB | Slurm's tools for the same answer "
+        "| median ms | peak RSS MiB | tools / slurmlib |",
+        "| --- | ---: | ---: | --- | ---: | ---: | ---: |",
+    ]
+
+    def cells(row: dict[str, Any]) -> tuple[str, str]:
+        if "median_s" not in row:
+            return f"failed: {row.get('error', '?')[:60]}", ""
+        return _ms(row["median_s"]), f"{row['max_rss_mib']:,.0f}"
+
+    for ours, tools in zip(rows[::2], rows[1::2], strict=False):
+        ours_ms, ours_rss = cells(ours)
+        tools_ms, tools_rss = cells(tools)
+        ratio = (
+            _ratio(tools["median_s"], ours["median_s"])
+            if "median_s" in ours and "median_s" in tools
+            else "-"
+        )
+        name = ours["name"].removeprefix("slurmlib ")
+        shell = tools["name"].removeprefix("Slurm's tools: ")
+        lines.append(
+            f"| `{name}` | {ours_ms} | {ours_rss} | `{shell}` | {tools_ms} | {tools_rss} "
+            f"| {ratio} |"
+        )
+    return lines
 
 
 def _group_table(
@@ -152,7 +192,8 @@ _GROUP_TITLES = {
     "partitions": "Partitions",
     "limits": "Limits and associations",
     "accounting": "Accounting (finished jobs)",
-    "subcommands": "slurmlib's subcommands (whole processes, start-up included)",
+    "subcommands": "slurmlib's subcommands against Slurm's commands (whole processes, "
+    "start-up included)",
 }
 
 
@@ -228,6 +269,9 @@ def write(results: dict[str, Any], path: Path) -> None:
         rpc = _find(rows, rpc_key) if rpc_key else None
         ours = _find(rows, ours_key) if ours_key else None
         lines += ["", f"## {_GROUP_TITLES.get(group, group)}", ""]
+        if group == "subcommands":
+            lines += _pairs_table(rows)
+            continue
         lines += _group_table(rows, rpc, ours)
         if ours:
             faster = [
