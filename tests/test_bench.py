@@ -46,8 +46,13 @@ def test_quick_bench_writes_a_report_with_every_section(quick_run: Path) -> None
         "## Limits and associations",
         "## Accounting (finished jobs)",
         "## Scaling with the queue",
+        "## slurmlib's subcommands against Slurm's commands",
     ):
         assert heading in text, f"{heading} missing from {quick_run}"
+    # Each subcommand beside Slurm's commands, and judged against its 1 s target.
+    for name in ("nodes", "limits", "health", "top", "why", "eff"):
+        assert f"| `{name} " in text, f"no row for {name}"
+        assert f"`slurmlib {name} " in text, f"no target for {name}"
     assert "Slurm " in text and "machine: " in text
     verdicts = [line for line in text.splitlines() if line.endswith(("**PASS** |", "**MISS** |"))]
     assert len(verdicts) >= 5, verdicts
