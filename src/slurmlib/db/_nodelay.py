@@ -1,12 +1,12 @@
 """TCP_NODELAY on the socket of a new slurmdbd connection.
 
-Up to Slurm 23.02 a persistent-connection message is sent as two writes, its length and
-then its body. With Nagle's algorithm on, the body waits for the peer to acknowledge the
-length, and the peer delays that acknowledgement by ~40 ms: every query paid that stall
-twice (~90 ms on loopback, measured on 22.05). Nagle's algorithm is switched off on our
-side of the connection, which removes the stall on the request (~45 ms per query on
-22.05); the one on the reply is slurmdbd's side and stays. Releases that send a message
-in one write do not stall, and the option changes nothing there.
+On Slurm 22.05 a persistent-connection message is sent as two writes, its length and then
+its body. With Nagle's algorithm on, the body waits for the peer to acknowledge the length,
+and the peer delays that acknowledgement by ~40 ms: every query paid that stall twice
+(~90 ms on loopback). Nagle's algorithm is switched off on our side of the connection,
+which removes the stall on the request (~45 ms per query on 22.05); the one on the reply is
+slurmdbd's side and stays. Releases that send a message in one write (24.11 and 26.05 answer
+in about a millisecond) do not stall, and the option changes nothing there.
 
 libslurm does not expose the connection's descriptor, so it is found as the TCP socket
 that opening the connection created: the descriptors are compared before and after.
