@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from .. import native
+from .. import _bulk, native
 from ..errors import (
     DatabaseUnavailable,
     InvalidAccount,
@@ -212,7 +212,9 @@ class Database:
             code = ffi.errno
             if xlist == ffi.NULL:
                 raise _error(code, what)
-            with _lists.Owned(xlist):
+            # Records hold no cycles: the collector would only walk them, over and over,
+            # while hundreds of thousands of accounting records are built.
+            with _lists.Owned(xlist), _bulk.no_collection():
                 return tuple(convert(item) for item in _lists.walk(xlist, ctype))
 
     def _changed(self, call: Callable[[], Any], what: str) -> tuple[str, ...]:
