@@ -7,6 +7,7 @@ objects and jobs (``seed.json``), which nothing else changes.
 from __future__ import annotations
 
 import socket
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -363,6 +364,8 @@ def test_pending_array_tasks_are_what_sacct_shows(conn: db.Database) -> None:
             "slurmdbd to record the pending arrays",
             lambda: len(sacct("JobIDRaw", "-X", "-j", wanted, "-S", "2000-01-01")) == 3,
         )
+        # A kept connection's reads share a snapshot for up to SNAPSHOT_SECONDS.
+        time.sleep(db.database.SNAPSHOT_SECONDS)
         rows = sacct("JobID,JobIDRaw", "-X", "-j", wanted, "-S", "2000-01-01")
         expected = {int(r["JobIDRaw"]): r["JobID"].split("_[", 1)[1].rstrip("]") for r in rows}
         got = {j.job_id: j.array_tasks for j in conn.jobs(job_ids=ids, start=LONG_AGO)}
