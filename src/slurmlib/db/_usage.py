@@ -66,27 +66,26 @@ def associations(
         for cluster in _lists.walk(xlist, "slurmdb_report_cluster_rec_t"):
             cluster_name = _lists.text_or_empty(cluster.name)
             if by == "account":
-                for assoc in _lists.walk(cluster.assoc_list, "slurmdb_report_assoc_rec_t"):
-                    records.append(
-                        Usage(
-                            cluster=cluster_name,
-                            account=_lists.text_or_empty(assoc.acct),
-                            user=text(assoc.user) or None,
-                            tres_minutes=_minutes(assoc.tres_list, names),
-                        )
-                    )
-                continue
-            # The user-by-account report has one record per user and account, with the
-            # account and its usage on the user record itself (as sreport prints it).
-            for user in _lists.walk(cluster.user_list, "slurmdb_report_user_rec_t"):
-                records.append(
-                    Usage(
-                        cluster=cluster_name,
-                        account=_lists.text_or_empty(user.acct),
-                        user=text(user.name) or None,
-                        tres_minutes=_minutes(user.tres_list, names),
-                    )
+                rows = (
+                    (a.acct, a.user, a.tres_list)
+                    for a in _lists.walk(cluster.assoc_list, "slurmdb_report_assoc_rec_t")
                 )
+            else:
+                # The user-by-account report has one record per user and account, with the
+                # account and its usage on the user record itself (as sreport prints it).
+                rows = (
+                    (u.acct, u.name, u.tres_list)
+                    for u in _lists.walk(cluster.user_list, "slurmdb_report_user_rec_t")
+                )
+            records.extend(
+                Usage(
+                    cluster=cluster_name,
+                    account=_lists.text_or_empty(account),
+                    user=text(user) or None,
+                    tres_minutes=_minutes(tres_list, names),
+                )
+                for account, user, tres_list in rows
+            )
     return tuple(records)
 
 
