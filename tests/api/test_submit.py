@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,6 +57,14 @@ def _submit(cluster: slurmlib.Cluster, ids: list[int], spec: JobSpec) -> int:
     result = cluster.submit(spec)
     ids.append(result.job_id)
     return result.job_id
+
+
+def _submit_held(cluster: slurmlib.Cluster, ids: list[int], name: str, **fields: Any) -> int:
+    """A held no-op job named ``TAG-name``: it stays pending for the test to inspect."""
+    spec = JobSpec(
+        script="#!/bin/sh\ntrue\n", work_dir="/tmp", name=f"{TAG}-{name}", hold=True, **fields
+    )
+    return _submit(cluster, ids, spec)
 
 
 def test_submitted_job_has_the_fields_it_asked_for_in_squeue_json_and_slurmlib(
@@ -200,17 +209,7 @@ def test_array_tasks_run_each_with_its_own_output(
 def test_held_array_is_listed_with_its_task_spec(
     cluster: slurmlib.Cluster, submitted: list[int]
 ) -> None:
-    job_id = _submit(
-        cluster,
-        submitted,
-        JobSpec(
-            script="#!/bin/sh\ntrue\n",
-            work_dir="/tmp",
-            name=f"{TAG}-harray",
-            array="0-15:4%2",
-            hold=True,
-        ),
-    )
+    job_id = _submit_held(cluster, submitted, "harray", array="0-15:4%2")
     shown = scontrol_job(job_id)
     assert shown["ArrayTaskId"] == "0,4,8,12%2"
     assert cluster.job(job_id).array_tasks == "0,4,8,12%2"
@@ -220,18 +219,7 @@ def test_gres_request_reaches_the_controller_as_tres_per_node(
     cluster: slurmlib.Cluster, submitted: list[int]
 ) -> None:
     # The seeded GPU nodes are absent: the job stays pending, which is all this needs.
-    job_id = _submit(
-        cluster,
-        submitted,
-        JobSpec(
-            script="#!/bin/sh\ntrue\n",
-            work_dir="/tmp",
-            name=f"{TAG}-gres",
-            partition="gpu",
-            gres={"gpu:a100": 2},
-            hold=True,
-        ),
-    )
+    job_id = _submit_held(cluster, submitted, "gres", partition="gpu", gres={"gpu:a100": 2})
     shown = scontrol_job(job_id)["TresPerNode"]
     # 22.05 writes "gpu:a100:2", later releases "gres/gpu:a100:2" (or "gres:gpu:a100:2").
     assert re.fullmatch(r"(gres[/:])?gpu:a100:2", shown), shown
