@@ -300,15 +300,15 @@ class Cluster:
         :class:`InvalidJobId` when the controller has no such job.
         """
         _check_job_id(job_id)
+        loader = self._loaders["jobs"]
         with native.api_lock:
             out = ffi.new("job_info_msg_t **")
-            rc = lib.slurm_load_jobs(0, out, _SHOW_ALL)
-            native.check(rc, "loading jobs")
+            native.check(loader.call(0, out), "loading jobs")
             msg = out[0]
             try:
                 found = _queue.position(msg, job_id)
             finally:
-                lib.slurm_free_job_info_msg(msg)
+                loader.free(msg)
         if found is None:
             raise native.error_for(int(lib.ESLURM_INVALID_JOB_ID), f"ranking job {job_id}")
         return found
