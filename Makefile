@@ -50,4 +50,4 @@ cluster-down:
 	scripts/cluster down
 
 clean:
-	rm -rf build $(VENV) src/slurmlib/_slurm*.so src/slurmlib/_slurm.c
+	rm -rf build $(VENV) src/slurmlib/_slurm*.so src/slurmlib/_assemble*.so src/slurmlib/_slurm.c

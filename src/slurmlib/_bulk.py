@@ -16,15 +16,28 @@ result is an ordinary record: same type, equality, hash, pickling and immutabili
 from __future__ import annotations
 
 import dataclasses
+import enum
 import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
+from . import _assemble
 from ._build.bulk_spec import RecordSpec
 from .native import ffi, lib
 
-__all__ = ["Cache", "no_collection", "read", "record_builder", "rows"]
+__all__ = [
+    "Assembler",
+    "Cache",
+    "Field",
+    "FlagMode",
+    "Op",
+    "columns",
+    "no_collection",
+    "read",
+    "record_builder",
+    "rows",
+]
 
 T = TypeVar("T")
 
@@ -32,8 +45,8 @@ T = TypeVar("T")
 _new_uncleared = ffi.new_allocator(should_clear_after_alloc=False)
 
 
-def read(spec: RecordSpec, msg: Any) -> tuple[list[int], list[str | None]]:
-    """(integer fields, strings) of every record of ``msg``.
+def columns(spec: RecordSpec, msg: Any) -> tuple[Any, list[str | None]]:
+    """(integer fields as a buffer of native ``uint64``, strings) of every record.
 
     Record ``i`` has its integers at ``[i * len(ints) ...]`` and its strings at
     ``[i * len(strings) ...]`` in the order of ``spec``; a NULL string is ``None``.
@@ -42,7 +55,7 @@ def read(spec: RecordSpec, msg: Any) -> tuple[list[int], list[str | None]]:
     n_ints = len(spec.ints) + len(spec.computed_ints)
     n_strings = len(spec.strings) + len(spec.computed_strings)
     if count == 0:
-        return [], []
+        return b"", []
     ints = _new_uncleared("uint64_t[]", count * n_ints)
     nulls = _new_uncleared("uint32_t[]", count * n_strings)
     null_count = ffi.new("uint32_t *")
@@ -52,16 +65,21 @@ def read(spec: RecordSpec, msg: Any) -> tuple[list[int], list[str | None]]:
     if rc != 0:
         raise MemoryError(f"copying {count} records of {spec.message} out of C")
     try:
-        raw = ffi.buffer(text[0], text_len[0])[:]
+        # One decode for the whole buffer: "replace" treats each string as it would alone,
+        # since NUL (the separator) always ends an invalid sequence.
+        text_value = str(ffi.buffer(text[0], text_len[0]), "utf-8", "replace")
     finally:
         lib.slurmlib_bulk_free(text[0])
-    # One decode for the whole buffer: "replace" treats each string as it would alone,
-    # since NUL (the separator) always ends an invalid sequence.
-    strings: list[str | None] = list(raw.decode(errors="replace").split("\0"))
+    strings = cast("list[str | None]", text_value.split("\0"))
     strings.pop()  # after the last separator
-    for index in ffi.unpack(nulls, int(null_count[0])):
-        strings[index] = None
-    values: list[int] = memoryview(ffi.buffer(ints)).cast("Q").tolist()
+    _assemble.nones(strings, ffi.buffer(nulls, int(null_count[0]) * ffi.sizeof("uint32_t")))
+    return ffi.buffer(ints), strings
+
+
+def read(spec: RecordSpec, msg: Any) -> tuple[list[int], list[str | None]]:
+    """(integer fields, strings) of every record of ``msg``, as :func:`columns`, as lists."""
+    ints, strings = columns(spec, msg)
+    values: list[int] = memoryview(ints).cast("Q").tolist()
     return values, strings
 
 
@@ -133,3 +151,146 @@ def record_builder(cls: type[T], names: Sequence[str]) -> Callable[..., T]:
     if type(probe) is not cls or [getattr(probe, n) for n in names] != list(range(len(names))):
         raise TypeError(f"{cls.__name__} builder does not build {cls.__name__} records")
     return build
+
+
+class Op(enum.IntEnum):
+    """How :class:`Assembler` makes a field's value (``_assemble.c`` has the same list)."""
+
+    INT = 0
+    """The integer column, after the sentinels, gate, flag, shift, mask and bias."""
+    BOOL = 1
+    """Whether the integer column is not 0."""
+    STR = 2
+    """The string column (``None`` for NULL)."""
+    STR_OR = 3
+    """The string column unless empty, else ``cache[fallback column]``."""
+    CACHE_INT = 4
+    """``cache[integer column]``, or its ``item`` when the cache holds tuples."""
+    CACHE_STR = 5
+    """``cache[string column]`` (the key may be ``None``)."""
+    DICT_STR = 6
+    """A new dict: ``{}`` for an empty string column, else a copy of ``cache[string]``."""
+
+
+class FlagMode(enum.IntEnum):
+    """What an INT field does with its ``flag`` bit (always cleared from the value)."""
+
+    IGNORE = 0
+    REQUIRED = 1
+    """``None`` unless the flag is set."""
+    ABSENT = 2
+    """``None`` if the flag is set."""
+
+
+_U64 = (1 << 64) - 1
+
+
+@dataclasses.dataclass(frozen=True)
+class Field:
+    """Where one field of a record comes from, and how it is transformed.
+
+    An INT field is ``None`` when the raw value is one of ``nones``, or when the ``gate``
+    column fails ``gate & gate_mask >= gate_min``, or by its ``flag_mode``; otherwise
+    its value is ``((raw & ~flag) >> shift & mask) - bias``.
+    """
+
+    name: str
+    op: Op
+    column: str
+    cache: str | None = None
+    item: int = -1
+    fallback: str | None = None
+    nones: tuple[int, ...] = ()
+    flag: int = 0
+    flag_mode: FlagMode = FlagMode.IGNORE
+    shift: int = 0
+    mask: int = _U64
+    bias: int = 0
+    gate: str | None = None
+    gate_mask: int = _U64
+    gate_min: int = 0
+
+
+_STRING_OPS = (Op.STR, Op.STR_OR, Op.CACHE_STR, Op.DICT_STR)
+
+
+class Assembler(Generic[T]):
+    """Every record of a message, built in C (``_assemble.c``) from :func:`columns`.
+
+    The Python loop a record class would otherwise need costs more than the RPC at
+    50,000 jobs; here the per-field work is a plan of :class:`Field` entries and only
+    what needs Python runs in Python: the per-message caches, once per distinct value.
+    """
+
+    def __init__(
+        self,
+        cls: type[T],
+        spec: RecordSpec,
+        fields: Sequence[Field],
+        caches: Sequence[str] = (),
+        skip: str | None = None,
+    ) -> None:
+        record_fields = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+        names = [f.name for f in fields]
+        if sorted(record_fields) != sorted(names):
+            missing = sorted(set(record_fields) - set(names))
+            extra = sorted(set(names) - set(record_fields))
+            raise TypeError(f"{cls.__name__} plan: fields missing {missing}, unknown {extra}")
+        ints = [*spec.ints, *spec.computed_ints]
+        strings = [*spec.strings, *spec.computed_strings]
+        cache_names = list(caches)
+
+        def column(names: list[str], name: str, field: Field) -> int:
+            if name not in names:
+                raise TypeError(f"{cls.__name__}.{field.name}: no column {name!r} in {spec.name}")
+            return names.index(name)
+
+        plan = []
+        for f in fields:
+            src = column(strings if f.op in _STRING_OPS else ints, f.column, f)
+            needs_cache = f.op in (Op.STR_OR, Op.CACHE_INT, Op.CACHE_STR, Op.DICT_STR)
+            if needs_cache and f.cache not in cache_names:
+                raise TypeError(f"{cls.__name__}.{f.name}: unknown cache {f.cache!r}")
+            plan.append(
+                (
+                    f.name,
+                    int(f.op),
+                    src,
+                    column(ints, f.fallback, f) if f.fallback else -1,
+                    f.nones,
+                    f.flag,
+                    int(f.flag_mode),
+                    f.shift,
+                    f.mask,
+                    f.bias,
+                    column(ints, f.gate, f) if f.gate else -1,
+                    f.gate_mask,
+                    f.gate_min,
+                    cache_names.index(f.cache) if needs_cache and f.cache else -1,
+                    f.item,
+                )
+            )
+        self.cls = cls
+        self.spec = spec
+        self.caches = tuple(cache_names)
+        self._plan = tuple(plan)
+        self._widths = (len(ints), len(strings))
+        self._skip = strings.index(skip) if skip else -1
+
+    def build(self, msg: Any, caches: Mapping[str, Cache]) -> list[T]:
+        """The records of ``msg``; ``caches`` has one :class:`Cache` per name of the plan."""
+        ints, strings = columns(self.spec, msg)
+        if not strings:
+            return []
+        n_ints, n_strings = self._widths
+        records: list[T] = _assemble.build(
+            self.cls,
+            self._plan,
+            ints,
+            n_ints,
+            strings,
+            n_strings,
+            self._skip,
+            tuple(caches[name] for name in self.caches),
+        )
+        return records

@@ -434,61 +434,6 @@ def _timestamps() -> _bulk.Cache:
     return _bulk.Cache(cv.timestamp)
 
 
-_JOB_NAMES = (
-    "job_id",
-    "array_job_id",
-    "array_task_id",
-    "array_tasks",
-    "het_job_id",
-    "het_job_offset",
-    "name",
-    "user_id",
-    "user_name",
-    "group_id",
-    "account",
-    "partition",
-    "qos",
-    "reservation",
-    "state",
-    "flags",
-    "state_text",
-    "state_reason",
-    "state_reason_code",
-    "state_description",
-    "priority",
-    "nice",
-    "submit_time",
-    "eligible_time",
-    "start_time",
-    "end_time",
-    "time_limit",
-    "nodes",
-    "node_names",
-    "num_nodes",
-    "num_cpus",
-    "num_tasks",
-    "cpus_per_task",
-    "memory_per_node",
-    "memory_per_cpu",
-    "tres_requested",
-    "tres_allocated",
-    "tres_per_node",
-    "licenses",
-    "features",
-    "dependency",
-    "command",
-    "work_dir",
-    "std_out",
-    "std_err",
-    "comment",
-    "batch_host",
-    "batch",
-    "exit_code",
-    "exit_signal",
-    "restart_count",
-    "requeue",
-)
-_new_job = _bulk.record_builder(Job, _JOB_NAMES)
 _NO_VAL = cv.NO_VAL
 _NO_VAL16 = cv.NO_VAL16
 _NO_VAL64 = cv.NO_VAL64
@@ -497,10 +442,113 @@ _INFINITE16 = cv.INFINITE16
 _UNSET_32 = (_NO_VAL, _INFINITE)
 
 
-def _job_state(raw_state: int) -> tuple[JobState, frozenset[str], str, bool]:
+def _first_finished_state() -> int:
+    """The lowest base state of a finished job: every state from it on is finished."""
+    values = sorted(s.value for s in JobState)
+    first = int(min(s.value for s in JobState if s.finished))
+    if any(JobState(v).finished != (v >= first) for v in values):
+        raise RuntimeError("finished job states are not the states from one value on")
+    return first
+
+
+_F = _bulk.Field
+_INT, _STR, _CACHE_INT = _bulk.Op.INT, _bulk.Op.STR, _bulk.Op.CACHE_INT
+_FINISHED = _first_finished_state()
+_JOB_PLAN = (
+    _F("job_id", _INT, "job_id"),
+    _F("array_job_id", _INT, "array_job_id", nones=(0, _NO_VAL)),
+    _F("array_task_id", _INT, "array_task_id", nones=(_NO_VAL,)),
+    _F("array_tasks", _STR, "array_task_str"),
+    _F("het_job_id", _INT, "het_job_id", nones=(0, _NO_VAL)),
+    # An offset means nothing outside a het job (het_job_id 0).
+    _F("het_job_offset", _INT, "het_job_offset", nones=(_NO_VAL,), gate="het_job_id", gate_min=1),
+    _F("name", _STR, "name"),
+    _F("user_id", _INT, "user_id"),
+    # The controller sends no user name before 23.02: the uid's, looked up once each.
+    _F("user_name", _bulk.Op.STR_OR, "user_name", cache="users", fallback="user_id"),
+    _F("group_id", _INT, "group_id"),
+    _F("account", _STR, "account"),
+    _F("partition", _STR, "partition"),
+    _F("qos", _STR, "qos"),
+    _F("reservation", _STR, "resv_name"),
+    _F("state", _CACHE_INT, "job_state", cache="states", item=0),
+    _F("flags", _CACHE_INT, "job_state", cache="states", item=1),
+    _F("state_text", _CACHE_INT, "job_state", cache="states", item=2),
+    _F("state_reason", _CACHE_INT, "state_reason", cache="reasons"),
+    _F("state_reason_code", _INT, "state_reason"),
+    _F("state_description", _STR, "state_desc"),
+    _F("priority", _INT, "priority", nones=(_NO_VAL,)),
+    _F("nice", _INT, "nice", bias=_NICE_OFFSET),
+    _F("submit_time", _CACHE_INT, "submit_time", cache="times"),
+    _F("eligible_time", _CACHE_INT, "eligible_time", cache="times"),
+    _F("start_time", _CACHE_INT, "start_time", cache="times"),
+    _F("end_time", _CACHE_INT, "end_time", cache="times"),
+    _F("time_limit", _CACHE_INT, "time_limit", cache="limits"),
+    _F("nodes", _STR, "nodes"),
+    _F("node_names", _bulk.Op.CACHE_STR, "nodes", cache="hosts"),
+    _F("num_nodes", _INT, "num_nodes", nones=_UNSET_32),
+    _F("num_cpus", _INT, "num_cpus", nones=_UNSET_32),
+    _F("num_tasks", _INT, "num_tasks", nones=_UNSET_32),
+    _F("cpus_per_task", _INT, "cpus_per_task", nones=(_NO_VAL16, _INFINITE16)),
+    # One memory column, per CPU when its MEM_PER_CPU bit is set, per node otherwise.
+    _F(
+        "memory_per_node",
+        _INT,
+        "pn_min_memory",
+        nones=(_NO_VAL64, 0),
+        flag=_MEM_PER_CPU,
+        flag_mode=_bulk.FlagMode.ABSENT,
+    ),
+    _F(
+        "memory_per_cpu",
+        _INT,
+        "pn_min_memory",
+        nones=(_NO_VAL64, 0),
+        flag=_MEM_PER_CPU,
+        flag_mode=_bulk.FlagMode.REQUIRED,
+    ),
+    _F("tres_requested", _bulk.Op.DICT_STR, "tres_req_str", cache="tres"),
+    _F("tres_allocated", _bulk.Op.DICT_STR, "tres_alloc_str", cache="tres"),
+    _F("tres_per_node", _STR, "tres_per_node"),
+    _F("licenses", _STR, "licenses"),
+    _F("features", _STR, "features"),
+    _F("dependency", _STR, "dependency"),
+    _F("command", _STR, "command"),
+    _F("work_dir", _STR, "work_dir"),
+    _F("std_out", _STR, "std_out"),
+    _F("std_err", _STR, "std_err"),
+    _F("comment", _STR, "comment"),
+    _F("batch_host", _STR, "batch_host"),
+    _F("batch", _bulk.Op.BOOL, "batch_flag"),
+    # The exit status is known once the job has finished (its base state says so).
+    *(
+        _F(
+            name,
+            _INT,
+            "exit_code",
+            nones=(_NO_VAL,),
+            shift=shift,
+            mask=mask,
+            gate="job_state",
+            gate_mask=JOB_STATE_BASE,
+            gate_min=_FINISHED,
+        )
+        for name, shift, mask in (("exit_code", 8, 0xFF), ("exit_signal", 0, 0x7F))
+    ),
+    _F("restart_count", _INT, "restart_cnt"),
+    _F("requeue", _bulk.Op.BOOL, "requeue"),
+)
+_job_assembler = _bulk.Assembler(
+    Job,
+    _bulk_spec.JOBS,
+    _JOB_PLAN,
+    caches=("users", "states", "reasons", "times", "limits", "hosts", "tres"),
+)
+
+
+def _job_state(raw_state: int) -> tuple[JobState, frozenset[str], str]:
     state = JobState(raw_state & JOB_STATE_BASE)
-    text = _text(lib.slurm_job_state_string(raw_state)) or state.name
-    return state, job_flags(raw_state), text, state.finished
+    return state, job_flags(raw_state), _text(lib.slurm_job_state_string(raw_state)) or state.name
 
 
 def _job_reason(reason: int) -> str:
@@ -509,139 +557,17 @@ def _job_reason(reason: int) -> str:
 
 def jobs(msg: Any) -> list[Job]:
     """Every job of a ``job_info_msg_t``, as :func:`job` would convert each."""
+    caches = {
+        "users": _bulk.Cache(cv.user_name),
+        "states": _bulk.Cache(_job_state),
+        "reasons": _bulk.Cache(_job_reason),
+        "times": _timestamps(),
+        "limits": _durations(),
+        "hosts": _hostlists(),
+        "tres": _bulk.Cache(cv.tres),
+    }
     with _bulk.no_collection():
-        return _jobs(msg)
-
-
-def _jobs(msg: Any) -> list[Job]:
-    ints, strings = _bulk.read(_bulk_spec.JOBS, msg)
-    n_ints = len(_bulk_spec.JOBS.ints)
-    n_strings = len(_bulk_spec.JOBS.strings)
-    states = _bulk.Cache(_job_state)
-    reasons = _bulk.Cache(_job_reason)
-    times = _timestamps()
-    limits = _durations()
-    hosts = _hostlists()
-    tres = _bulk.Cache(cv.tres)
-    user_name = cv.user_name
-    new_job = _new_job
-    mem_per_cpu = _MEM_PER_CPU
-    nice_offset = _NICE_OFFSET
-    records = []
-    for row_ints, row_strings in zip(
-        _bulk.rows(ints, n_ints), _bulk.rows(strings, n_strings), strict=True
-    ):
-        (
-            job_id,
-            array_job_id,
-            array_task_id,
-            het_job_id,
-            het_job_offset,
-            uid,
-            gid,
-            raw_state,
-            reason,
-            priority,
-            nice,
-            submit_time,
-            eligible_time,
-            start_time,
-            end_time,
-            time_limit,
-            num_nodes,
-            num_cpus,
-            num_tasks,
-            cpus_per_task,
-            memory,
-            exit_raw,
-            restart_cnt,
-            requeue,
-            batch_flag,
-        ) = row_ints
-        (
-            array_task_str,
-            name,
-            c_user_name,
-            account,
-            partition,
-            qos,
-            resv_name,
-            state_desc,
-            nodes,
-            tres_req_str,
-            tres_alloc_str,
-            tres_per_node,
-            licenses,
-            features,
-            dependency,
-            command,
-            work_dir,
-            std_out,
-            std_err,
-            comment,
-            batch_host,
-        ) = row_strings
-        state, flags, state_text, finished = states[raw_state]
-        per_cpu = memory != _NO_VAL64 and bool(memory & mem_per_cpu)
-        memory_value = None if memory in (_NO_VAL64, 0) else memory & ~mem_per_cpu
-        exit_known = exit_raw != _NO_VAL and finished
-        records.append(
-            new_job(
-                job_id,
-                None if array_job_id in (0, _NO_VAL) else array_job_id,
-                None if array_task_id == _NO_VAL else array_task_id,
-                array_task_str,
-                None if het_job_id in (0, _NO_VAL) else het_job_id,
-                None if het_job_offset == _NO_VAL or not het_job_id else het_job_offset,
-                name,
-                uid,
-                c_user_name or user_name(uid),
-                gid,
-                account,
-                partition,
-                qos,
-                resv_name,
-                state,
-                flags,
-                state_text,
-                reasons[reason],
-                reason,
-                state_desc,
-                None if priority == _NO_VAL else priority,
-                nice - nice_offset,
-                times[submit_time],
-                times[eligible_time],
-                times[start_time],
-                times[end_time],
-                limits[time_limit],
-                nodes,
-                hosts[nodes],
-                None if num_nodes in _UNSET_32 else num_nodes,
-                None if num_cpus in _UNSET_32 else num_cpus,
-                None if num_tasks in _UNSET_32 else num_tasks,
-                None if cpus_per_task in (_NO_VAL16, _INFINITE16) else cpus_per_task,
-                None if per_cpu else memory_value,
-                memory_value if per_cpu else None,
-                dict(tres[tres_req_str]) if tres_req_str else {},
-                dict(tres[tres_alloc_str]) if tres_alloc_str else {},
-                tres_per_node,
-                licenses,
-                features,
-                dependency,
-                command,
-                work_dir,
-                std_out,
-                std_err,
-                comment,
-                batch_host,
-                bool(batch_flag),
-                (exit_raw >> 8) & 0xFF if exit_known else None,
-                exit_raw & 0x7F if exit_known else None,
-                restart_cnt,
-                bool(requeue),
-            )
-        )
-    return records
+        return _job_assembler.build(msg, caches)
 
 
 _NODE_NAMES = (

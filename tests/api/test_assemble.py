@@ -1,0 +1,238 @@
+"""The C record assembler (``_assemble.c``) on synthetic columns: each op, and bad plans.
+
+Its agreement with the per-record readers on the live cluster is in test_bulk_readers.
+"""
+
+from __future__ import annotations
+
+import array
+import dataclasses
+import pickle
+import sys
+from typing import Any
+
+import pytest
+
+from slurmlib import _assemble, _bulk
+from slurmlib._build.bulk_spec import RecordSpec
+
+NO_VAL = 0xFFFFFFFE
+FLAG = 1 << 63
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Sample:
+    count: int | None
+    offset: int | None
+    memory_node: int | None
+    memory_cpu: int | None
+    high: int | None
+    low: int | None
+    signed: int | None
+    enabled: bool
+    label: str | None
+    owner: str | None
+    word: str
+    parsed: dict[str, int]
+
+
+class Plain:
+    """A class whose instances have a __dict__: no fixed layout to fill."""
+
+
+SPEC = RecordSpec(
+    name="sample",
+    struct="sample_t",
+    message="sample_msg_t",
+    array="samples",
+    count="n",
+    ints=("count", "group", "memory", "packed", "nice", "on", "uid"),
+    strings=("label", "owner", "tres"),
+)
+F, Op = _bulk.Field, _bulk.Op
+PLAN = (
+    F("count", Op.INT, "count", nones=(NO_VAL,)),
+    F("offset", Op.INT, "count", gate="group", gate_min=1),
+    F("memory_node", Op.INT, "memory", nones=(0,), flag=FLAG, flag_mode=_bulk.FlagMode.ABSENT),
+    F("memory_cpu", Op.INT, "memory", nones=(0,), flag=FLAG, flag_mode=_bulk.FlagMode.REQUIRED),
+    F("high", Op.INT, "packed", shift=8, mask=0xFF, gate="group", gate_mask=0xF, gate_min=3),
+    F("low", Op.INT, "packed", mask=0x7F),
+    F("signed", Op.INT, "nice", bias=100),
+    F("enabled", Op.BOOL, "on"),
+    F("label", Op.STR, "label"),
+    F("owner", Op.STR_OR, "owner", cache="users", fallback="uid"),
+    F("word", Op.CACHE_INT, "group", cache="words", item=1),
+    F("parsed", Op.DICT_STR, "tres", cache="tres"),
+)
+ASSEMBLER = _bulk.Assembler(Sample, SPEC, PLAN, caches=("users", "words", "tres"))
+
+
+def _caches() -> dict[str, _bulk.Cache]:
+    return {
+        "users": _bulk.Cache(lambda uid: f"user{uid}"),
+        "words": _bulk.Cache(lambda n: (n, f"w{n}")),
+        "tres": _bulk.Cache(
+            lambda s: {k: int(v) for k, v in (kv.split("=") for kv in s.split(","))}
+        ),
+    }
+
+
+def _build(rows: list[tuple[list[int], list[str | None]]], skip: int = -1) -> list[Any]:
+    ints = array.array("Q", [v for r in rows for v in r[0]])
+    strings = [s for r in rows for s in r[1]]
+    caches = _caches()
+    return _assemble.build(
+        Sample,
+        ASSEMBLER._plan,
+        ints,
+        len(SPEC.ints),
+        strings,
+        len(SPEC.strings),
+        skip,
+        tuple(caches[name] for name in ASSEMBLER.caches),
+    )
+
+
+def test_each_op_transforms_as_its_field_says() -> None:
+    #          count   group memory     packed  nice on uid
+    first = ([7, 1, 512, 0x0305, 90, 1, 42], ["a", "bob", "cpu=1,mem=2"])
+    second = ([NO_VAL, 0, FLAG | 64, 0x0305, 100, 0, 7], [None, "", ""])
+    third = ([5, 3, 0, 0x7F85, 2**32 - 1, 2, 0], ["", None, None])
+    one, two, three = _build([first, second, third])
+    assert one == Sample(
+        7, 7, 512, None, None, 5, -10, True, "a", "bob", "w1", {"cpu": 1, "mem": 2}
+    )
+    # Sentinel, closed gate, per-CPU flag, empty strings falling back / giving {}.
+    assert two == Sample(None, None, None, 64, None, 5, 0, False, None, "user7", "w0", {})
+    # Zero is "not set" for memory; the high byte passes a gate of (3 & 0xF) >= 3.
+    assert three == Sample(5, 5, None, None, 0x7F, 5, 2**32 - 101, True, "", "user0", "w3", {})
+
+
+def test_dicts_are_copies_and_records_are_ordinary() -> None:
+    row = ([1, 1, 1, 0, 100, 0, 0], ["x", "u", "cpu=1"])
+    one, two = _build([row, row])
+    assert one.parsed == two.parsed and one.parsed is not two.parsed
+    assert type(one) is Sample
+    assert pickle.loads(pickle.dumps(one)) == one
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        one.count = 3  # type: ignore[misc]
+    assert dataclasses.replace(one, label="y").label == "y"
+
+
+def test_rows_without_the_skip_column_are_left_out() -> None:
+    rows = [
+        ([1, 0, 0, 0, 0, 0, 0], ["keep", None, None]),
+        ([2, 0, 0, 0, 0, 0, 0], [None, None, None]),
+        ([3, 0, 0, 0, 0, 0, 0], ["keep", None, None]),
+    ]
+    assert [r.count for r in _build(rows, skip=0)] == [1, 3]
+
+
+def test_an_exception_of_a_cache_reaches_the_caller_and_leaks_nothing() -> None:
+    def refuse(key: Any) -> Any:
+        raise LookupError(f"no {key}")
+
+    ints = array.array("Q", [1, 1, 0, 0, 0, 0, 5] * 2)
+    label = "".join(["a label", " of its own"])  # not interned: only this test holds it
+    strings = [label, None, None] * 2
+    caches = (_bulk.Cache(refuse), _bulk.Cache(lambda n: (n, "w")), _bulk.Cache(dict))
+    before = sys.getrefcount(label)
+    for _ in range(100):
+        with pytest.raises(LookupError, match="no 5"):
+            _assemble.build(Sample, ASSEMBLER._plan, ints, 7, strings, 3, -1, caches)
+    # The half-built record (its label already stored) was freed with the error.
+    assert sys.getrefcount(label) == before
+
+
+def entry(name: str, op: int, src: int, cache: int) -> tuple[Any, ...]:
+    """A raw plan entry (as Assembler makes them): field, op, column and cache."""
+    return (name, op, src, -1, (), 0, 0, 0, 1, 0, -1, 1, 0, cache, -1)
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        ({"ints": array.array("Q", [0] * 6)}, ValueError, "whole rows"),
+        ({"strings": ["a", None, 3]}, TypeError, "str or None"),
+        ({"n_ints": -1}, ValueError, "row widths"),
+        ({"skip": 3}, ValueError, "skip column"),
+        ({"cls": Plain}, TypeError, "not a slotted class"),
+        (
+            {"plan": (entry("count", 0, 9, -1),)},
+            IndexError,
+            "column",
+        ),
+        ({"plan": (entry("count", 9, 0, -1),)}, ValueError, "op"),
+        (
+            {"plan": (entry("bogus", 0, 0, -1),)},
+            TypeError,
+            "no slot",
+        ),
+        (
+            {"plan": (entry("__repr__", 0, 0, -1),)},
+            TypeError,
+            "not a slot",
+        ),
+        ({"plan": (entry("count", 4, 0, 7),)}, IndexError, "cache"),
+        ({"plan": (("count", 0, 0),)}, TypeError, "15 items"),
+    ],
+)
+def test_a_bad_call_is_a_typed_error(change: dict[str, Any], error: type, message: str) -> None:
+    args: dict[str, Any] = {
+        "cls": Sample,
+        "plan": ASSEMBLER._plan,
+        "ints": array.array("Q", [0] * 7),
+        "n_ints": 7,
+        "strings": ["a", None, None],
+        "n_strings": 3,
+        "skip": -1,
+        "caches": tuple(_caches().values()),
+    }
+    args.update(change)
+    with pytest.raises(error, match=message):
+        _assemble.build(*args.values())
+
+
+def test_a_cached_value_of_the_wrong_shape_is_a_type_error() -> None:
+    ints = array.array("Q", [0] * 7)
+    bad_item = (_bulk.Cache(str), _bulk.Cache(lambda n: "not a tuple"), _bulk.Cache(dict))
+    with pytest.raises(TypeError, match="no such item"):
+        _assemble.build(Sample, ASSEMBLER._plan, ints, 7, ["a", "b", None], 3, -1, bad_item)
+    bad_dict = (_bulk.Cache(str), _bulk.Cache(lambda n: (n, "w")), _bulk.Cache(lambda s: [s]))
+    with pytest.raises(TypeError, match="not a dict"):
+        _assemble.build(Sample, ASSEMBLER._plan, ints, 7, ["a", "b", "x"], 3, -1, bad_dict)
+
+
+def test_a_plan_that_does_not_cover_the_record_is_refused() -> None:
+    with pytest.raises(TypeError, match=r"fields missing \['parsed'\]"):
+        _bulk.Assembler(Sample, SPEC, PLAN[:-1], caches=("users", "words", "tres"))
+    with pytest.raises(TypeError, match="no column 'nothing'"):
+        _bulk.Assembler(
+            Sample,
+            SPEC,
+            (*PLAN[:-1], F("parsed", Op.DICT_STR, "nothing", cache="tres")),
+            caches=("users", "words", "tres"),
+        )
+    with pytest.raises(TypeError, match="unknown cache 'tres'"):
+        _bulk.Assembler(Sample, SPEC, PLAN, caches=("users", "words"))
+
+
+def test_records_release_their_values_when_freed() -> None:
+    ints = array.array("Q", [1, 1, 0, 0, 0, 0, 5] * 3)
+    label = "".join(["a label", " of its own"])
+    strings = [label, None, None] * 3
+    caches = tuple(_caches()[name] for name in ASSEMBLER.caches)
+    before = sys.getrefcount(label)
+    records = _assemble.build(Sample, ASSEMBLER._plan, ints, 7, strings, 3, -1, caches)
+    assert sys.getrefcount(label) == before + 3
+    del records
+    assert sys.getrefcount(label) == before
+
+
+def test_nones_marks_the_null_strings_and_checks_positions() -> None:
+    strings: list[str | None] = ["a", "", "c", ""]
+    _assemble.nones(strings, array.array("I", [1, 3]))
+    assert strings == ["a", None, "c", None]
+    with pytest.raises(IndexError, match="out of range"):
+        _assemble.nones(strings, array.array("I", [0, 4]))
+    assert strings == ["a", None, "c", None]  # checked before anything is changed
