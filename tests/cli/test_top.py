@@ -171,3 +171,19 @@ def test_live_view_draws_refreshes_after_a_submission_and_quits_on_q(
     tmux.wait_for(lambda s: "sort: priority" in s, "the new sort order")
     tmux("send-keys", "-t", "top", "q")
     tmux.wait_for(lambda s: "top-exited-0" in s, "top to quit")
+
+
+def test_each_sort_orders_as_one_sort_by_the_tuple_of_its_keys(slurm_conf: Path) -> None:
+    from slurmlib import Cluster
+    from slurmlib.cli.top import SORTS, View
+
+    jobs = Cluster().jobs()
+    assert len({j.state for j in jobs}) > 2 and len({j.priority for j in jobs}) > 2
+    for name, keys in SORTS.items():
+        for reverse in (False, True):
+            view = View(states=None, sort=name, reverse=reverse)
+            view.jobs = jobs
+            view.refilter()
+            shown = [j for j in jobs if not j.state.finished or "COMPLETING" in j.flags]
+            expected = sorted(shown, key=lambda j: tuple(k(j) for k in keys), reverse=reverse)
+            assert [j.job_id for j in view.rows] == [j.job_id for j in expected], (name, reverse)

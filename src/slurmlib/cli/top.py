@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
 from ..records import Job, Node, Snapshot
@@ -29,16 +30,40 @@ from ..states import JobState
 from .nodes import CATEGORIES, category
 from .words import age, iso, local_time
 
-SORTS: dict[str, Callable[[Job], Any]] = {
-    # Running first, then pending by priority: what squeue shows by default.
-    "state": lambda j: (j.state is not JobState.RUNNING, j.state.name, -(j.priority or 0)),
-    "priority": lambda j: -(j.priority or 0),
-    "id": lambda j: (j.array_job_id or j.job_id, j.array_task_id or 0, j.job_id),
-    "user": lambda j: (j.user_name or "", j.job_id),
-    "cpus": lambda j: -(j.num_cpus or 0),
-    "time": lambda j: _started(j) or datetime.max.replace(tzinfo=UTC),
-    "partition": lambda j: (j.partition or "", -(j.priority or 0)),
+
+def _by_state(job: Job) -> int:
+    return _STATE_RANK[job.state]
+
+
+def _by_priority(job: Job) -> int:
+    return -(job.priority or 0)
+
+
+_NEVER = datetime.max.replace(tzinfo=UTC)
+# Running first, then the other states by name: what squeue shows by default.
+_STATE_RANK = {
+    state: rank
+    for rank, state in enumerate(
+        sorted(JobState, key=lambda s: (s is not JobState.RUNNING, s.name))
+    )
 }
+SORTS: dict[str, tuple[Callable[[Job], Any], ...]] = {
+    # Keys from the most significant. Each is a separate stable sort (from the last key to
+    # the first, reversed or not alike), which orders as one sort by the tuple of keys
+    # would, without building 50,000 tuples.
+    "state": (_by_state, _by_priority),
+    "priority": (_by_priority,),
+    "id": (
+        lambda j: j.array_job_id or j.job_id,
+        lambda j: j.array_task_id or 0,
+        attrgetter("job_id"),
+    ),
+    "user": (lambda j: j.user_name or "", attrgetter("job_id")),
+    "cpus": (lambda j: -(j.num_cpus or 0),),
+    "time": (lambda j: _started(j) or _NEVER,),
+    "partition": (lambda j: j.partition or "", _by_priority),
+}
+_ACTIVE = frozenset(s for s in JobState if not s.finished)
 
 
 DEFAULT_ROWS = 50
@@ -90,25 +115,30 @@ class View:
             self.refilter()
         return changed
 
-    def wanted(self, job: Job) -> bool:
-        if self.states is None:
-            if job.state.finished and "COMPLETING" not in job.flags:
-                return False
-        elif job.state not in self.states:
-            return False
-        if self.users is not None and job.user_name not in self.users:
-            return False
-        if self.accounts is not None and job.account not in self.accounts:
-            return False
-        return self.partitions is None or bool(
-            self.partitions & set((job.partition or "").split(","))
-        )
-
     def refilter(self) -> None:
-        jobs = [j for j in (self.jobs or ()) if self.wanted(j)]
-        jobs.sort(key=SORTS[self.sort], reverse=self.reverse)
+        jobs: list[Job] = list(self.jobs or ())
+        if self.states is None:
+            # What squeue shows by default: jobs not finished, or still completing.
+            active = _ACTIVE
+            jobs = [j for j in jobs if j.state in active or "COMPLETING" in j.flags]
+        else:
+            states = self.states
+            jobs = [j for j in jobs if j.state in states]
+        if self.users is not None:
+            users = self.users
+            jobs = [j for j in jobs if j.user_name in users]
+        if self.accounts is not None:
+            accounts = self.accounts
+            jobs = [j for j in jobs if j.account in accounts]
+        if self.partitions is not None:
+            # A job pending in several partitions is in each of them.
+            partitions = self.partitions
+            jobs = [j for j in jobs if partitions & set((j.partition or "").split(","))]
+        for key in reversed(SORTS[self.sort]):
+            jobs.sort(key=key, reverse=self.reverse)
         self._rows = jobs
-        self._states = Counter(j.state.name for j in jobs)
+        by_state = Counter(map(attrgetter("state"), jobs))
+        self._states = Counter({state.name: n for state, n in by_state.items()})
 
     def next_sort(self) -> None:
         names = list(SORTS)
