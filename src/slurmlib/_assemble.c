@@ -45,9 +45,12 @@ typedef struct {
     int shift;
     uint64_t mask;
     int64_t bias;      /* subtracted (the value becomes signed) */
-    Py_ssize_t gate;   /* integer column, -1: none; None unless (gate & gate_mask) >= gate_min */
+    /* Gates (every op): None unless (ints[gate] & gate_mask) >= gate_min, and unless the
+     * string column gate_str is not NULL; -1: no such gate. */
+    Py_ssize_t gate;
     uint64_t gate_mask;
     uint64_t gate_min;
+    Py_ssize_t gate_str;
     PyObject *cache;   /* borrowed from the caches tuple */
     Py_ssize_t item;   /* -1: the cached value itself */
     /* The last key looked up and its value (a strong reference): neighbouring records
@@ -105,15 +108,15 @@ slot_offset(PyTypeObject *cls, PyObject *name)
 }
 
 /* One plan entry: (name, op, src, alt, nones, flag, flag_mode, shift, mask, bias,
- * gate, gate_mask, gate_min, cache, item). */
+ * gate, gate_mask, gate_min, cache, item, gate_str). */
 static int
 parse_step(PyTypeObject *cls, PyObject *entry, PyObject *caches, Py_ssize_t n_ints,
            Py_ssize_t n_strings, step_t *step)
 {
     PyObject *nones;
     Py_ssize_t op, cache, i, flag_mode, shift;
-    if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 15) {
-        PyErr_SetString(PyExc_TypeError, "a plan entry is a tuple of 15 items");
+    if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 16) {
+        PyErr_SetString(PyExc_TypeError, "a plan entry is a tuple of 16 items");
         return -1;
     }
     if ((step->offset = slot_offset(cls, PyTuple_GET_ITEM(entry, 0))) < 0)
@@ -123,7 +126,8 @@ parse_step(PyTypeObject *cls, PyObject *entry, PyObject *caches, Py_ssize_t n_in
         || ssize_of(entry, 6, &flag_mode) < 0 || ssize_of(entry, 7, &shift) < 0
         || u64_of(entry, 8, &step->mask) < 0 || ssize_of(entry, 10, &step->gate) < 0
         || u64_of(entry, 11, &step->gate_mask) < 0 || u64_of(entry, 12, &step->gate_min) < 0
-        || ssize_of(entry, 13, &cache) < 0 || ssize_of(entry, 14, &step->item) < 0)
+        || ssize_of(entry, 13, &cache) < 0 || ssize_of(entry, 14, &step->item) < 0
+        || ssize_of(entry, 15, &step->gate_str) < 0)
         return -1;
     step->bias = PyLong_AsLongLong(PyTuple_GET_ITEM(entry, 9));
     if (step->bias == -1 && PyErr_Occurred())
@@ -152,7 +156,8 @@ parse_step(PyTypeObject *cls, PyObject *entry, PyObject *caches, Py_ssize_t n_in
         Py_ssize_t limit = string_src ? n_strings : n_ints;
         if (step->src < 0 || step->src >= limit
             || (op == OP_STR_OR && (step->alt < 0 || step->alt >= n_ints))
-            || step->gate < -1 || step->gate >= n_ints) {
+            || step->gate < -1 || step->gate >= n_ints || step->gate_str < -1
+            || step->gate_str >= n_strings) {
             PyErr_SetString(PyExc_IndexError, "plan entry: column out of range");
             return -1;
         }
@@ -195,8 +200,6 @@ int_value(const step_t *step, const uint64_t *row)
     for (i = 0; i < step->n_nones; i++)
         if (v == step->nones[i])
             Py_RETURN_NONE;
-    if (step->gate >= 0 && (row[step->gate] & step->gate_mask) < step->gate_min)
-        Py_RETURN_NONE;
     if (step->flag_mode == 1 && !(v & step->flag))
         Py_RETURN_NONE;
     if (step->flag_mode == 2 && (v & step->flag))
@@ -233,6 +236,10 @@ static PyObject *
 field_value(step_t *step, const uint64_t *row, PyObject *const *strings)
 {
     PyObject *key, *value;
+    if (step->gate >= 0 && (row[step->gate] & step->gate_mask) < step->gate_min)
+        Py_RETURN_NONE;
+    if (step->gate_str >= 0 && strings[step->gate_str] == Py_None)
+        Py_RETURN_NONE;
     switch (step->op) {
     case OP_INT:
         return int_value(step, row);

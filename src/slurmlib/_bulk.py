@@ -1,16 +1,14 @@
-"""Whole messages out of C in one call, and records built without dataclass overhead.
+"""Whole messages out of C in one call, and records assembled from them in C.
 
-:func:`read` runs the converter generated for a kind of message (``_build/bulk_c.py``)
-and gives every record's integer fields as one flat list and its strings as another, in
-the layout of :mod:`slurmlib._build.bulk_spec`.
+:func:`columns` runs the converter generated for a kind of message (``_build/bulk_c.py``)
+and gives every record's integer fields as one buffer of ``uint64`` and its strings as one
+list, in the layout of :mod:`slurmlib._build.bulk_spec`; :func:`read` gives both as lists.
 
-:func:`record_builder` makes records of a frozen slotted dataclass about twenty times
-faster than its ``__init__``: a frozen dataclass stores each of its fifty fields through
-``object.__setattr__``, which dominates the cost of a queue of 50,000 jobs. The builder
-fills an instance of a twin class (same base, same slots, so the same memory layout) with
-plain attribute stores, then makes it an instance of the record class by ``__class__``
-assignment, which CPython allows exactly between such layout-compatible classes. The
-result is an ordinary record: same type, equality, hash, pickling and immutability.
+:class:`Assembler` turns those columns into records of a frozen slotted dataclass in C
+(``_assemble.c``), following a plan of one :class:`Field` per field of the record: a
+frozen dataclass's ``__init__`` stores each field through ``object.__setattr__``, and
+even a Python loop of plain stores costs more than the RPC for a queue of 50,000 jobs.
+The records are ordinary ones: same type, equality, hash, pickling and immutability.
 """
 
 from __future__ import annotations
@@ -35,7 +33,6 @@ __all__ = [
     "columns",
     "no_collection",
     "read",
-    "record_builder",
     "rows",
 ]
 
@@ -120,39 +117,6 @@ class Cache(dict[Any, Any]):
         return value
 
 
-def record_builder(cls: type[T], names: Sequence[str]) -> Callable[..., T]:
-    """A function taking the values of ``names`` positionally and returning a ``cls``.
-
-    ``names`` must be exactly the fields of ``cls`` (in any order): a record class that
-    gained or lost a field makes this raise at import, not build half a record.
-    """
-    fields = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-    if sorted(fields) != sorted(names):
-        missing = sorted(set(fields) - set(names))
-        extra = sorted(set(names) - set(fields))
-        raise TypeError(f"{cls.__name__} builder: fields missing {missing}, unknown {extra}")
-    slots = cls.__dict__.get("__slots__")
-    if slots is None:
-        raise TypeError(f"{cls.__name__} is not a slotted dataclass")
-    twin = type(f"_{cls.__name__}Builder", cls.__bases__, {"__slots__": slots})
-    arguments = ", ".join(names)
-    stores = "".join(f"    self.{name} = {name}\n" for name in names)
-    source = (
-        f"def build({arguments}):\n"
-        f"    self = new(twin)\n{stores}"
-        "    self.__class__ = cls\n"
-        "    return self\n"
-    )
-    namespace: dict[str, Any] = {"new": object.__new__, "twin": twin, "cls": cls}
-    exec(source, namespace)  # the generated code only stores its own arguments
-    build: Callable[..., T] = namespace["build"]
-    # The layout check is CPython's own, on the first record: fail here, not on a load.
-    probe = build(*range(len(names)))
-    if type(probe) is not cls or [getattr(probe, n) for n in names] != list(range(len(names))):
-        raise TypeError(f"{cls.__name__} builder does not build {cls.__name__} records")
-    return build
-
-
 class Op(enum.IntEnum):
     """How :class:`Assembler` makes a field's value (``_assemble.c`` has the same list)."""
 
@@ -189,9 +153,10 @@ _U64 = (1 << 64) - 1
 class Field:
     """Where one field of a record comes from, and how it is transformed.
 
-    An INT field is ``None`` when the raw value is one of ``nones``, or when the ``gate``
-    column fails ``gate & gate_mask >= gate_min``, or by its ``flag_mode``; otherwise
-    its value is ``((raw & ~flag) >> shift & mask) - bias``.
+    Any field is ``None`` when the integer column ``gate`` fails
+    ``gate & gate_mask >= gate_min``, or when the string column ``gate_str`` is NULL.
+    An INT field is also ``None`` when the raw value is one of ``nones`` or by its
+    ``flag_mode``; otherwise its value is ``((raw & ~flag) >> shift & mask) - bias``.
     """
 
     name: str
@@ -209,6 +174,7 @@ class Field:
     gate: str | None = None
     gate_mask: int = _U64
     gate_min: int = 0
+    gate_str: str | None = None
 
 
 _STRING_OPS = (Op.STR, Op.STR_OR, Op.CACHE_STR, Op.DICT_STR)
@@ -268,6 +234,7 @@ class Assembler(Generic[T]):
                     f.gate_min,
                     cache_names.index(f.cache) if needs_cache and f.cache else -1,
                     f.item,
+                    column(strings, f.gate_str, f) if f.gate_str else -1,
                 )
             )
         self.cls = cls

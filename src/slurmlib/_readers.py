@@ -570,47 +570,6 @@ def jobs(msg: Any) -> list[Job]:
         return _job_assembler.build(msg, caches)
 
 
-_NODE_NAMES = (
-    "name",
-    "hostname",
-    "address",
-    "state",
-    "flags",
-    "state_text",
-    "partitions",
-    "features",
-    "active_features",
-    "gres",
-    "gres_used",
-    "cpus",
-    "alloc_cpus",
-    "sockets",
-    "cores_per_socket",
-    "threads_per_core",
-    "real_memory",
-    "alloc_memory",
-    "free_memory",
-    "cpu_load",
-    "tmp_disk",
-    "weight",
-    "tres",
-    "alloc_tres",
-    "reason",
-    "reason_time",
-    "reason_user",
-    "boot_time",
-    "slurmd_start_time",
-    "last_busy",
-    "version",
-    "os",
-    "arch",
-    "comment",
-)
-_new_node = _bulk.record_builder(Node, _NODE_NAMES)
-_NODE_MIXABLE = (int(lib.NODE_STATE_ALLOCATED), int(lib.NODE_STATE_IDLE))
-_NODE_MIXED = int(lib.NODE_STATE_MIXED)
-
-
 def _node_state(raw_state: int) -> tuple[NodeState, frozenset[str], str]:
     return (
         NodeState(raw_state & NODE_STATE_BASE),
@@ -625,107 +584,70 @@ def _split(value: str | None) -> tuple[str, ...]:
     return tuple(item for item in value.split(",") if item)
 
 
+def _cpu_load(load: int) -> float | None:
+    return None if load in (_NO_VAL, _NO_VAL16) else load / 100
+
+
+_NODE_PLAN = (
+    _F("name", _STR, "name"),
+    _F("hostname", _STR, "node_hostname"),
+    _F("address", _STR, "node_addr"),
+    # shown_state: MIXED when some but not all CPUs are allocated (as sinfo shows it).
+    _F("state", _CACHE_INT, "shown_state", cache="states", item=0),
+    _F("flags", _CACHE_INT, "shown_state", cache="states", item=1),
+    _F("state_text", _CACHE_INT, "shown_state", cache="states", item=2),
+    _F("partitions", _bulk.Op.CACHE_STR, "partitions", cache="lists"),
+    _F("features", _bulk.Op.CACHE_STR, "features", cache="lists"),
+    _F("active_features", _bulk.Op.CACHE_STR, "features_act", cache="lists"),
+    _F("gres", _STR, "gres"),
+    _F("gres_used", _STR, "gres_used"),
+    _F("cpus", _INT, "cpus"),
+    _F("alloc_cpus", _INT, "alloc_cpus"),
+    _F("sockets", _INT, "sockets"),
+    _F("cores_per_socket", _INT, "cores"),
+    _F("threads_per_core", _INT, "threads"),
+    _F("real_memory", _INT, "real_memory"),
+    _F("alloc_memory", _INT, "alloc_memory"),
+    _F("free_memory", _INT, "free_mem", nones=(_NO_VAL64, _NO_VAL)),
+    _F("cpu_load", _CACHE_INT, "cpu_load", cache="loads"),
+    _F("tmp_disk", _INT, "tmp_disk"),
+    _F("weight", _INT, "weight"),
+    _F("tres", _bulk.Op.DICT_STR, "tres_fmt_str", cache="tres"),
+    _F("alloc_tres", _bulk.Op.DICT_STR, "alloc_tres_fmt_str", cache="tres"),
+    _F("reason", _STR, "reason"),
+    _F("reason_time", _CACHE_INT, "reason_time", cache="times"),
+    # Who set the reason, only while there is one.
+    _F("reason_user", _CACHE_INT, "reason_uid", cache="users", gate_str="reason"),
+    _F("boot_time", _CACHE_INT, "boot_time", cache="times"),
+    _F("slurmd_start_time", _CACHE_INT, "slurmd_start_time", cache="times"),
+    _F("last_busy", _CACHE_INT, "last_busy", cache="times"),
+    _F("version", _STR, "version"),
+    _F("os", _STR, "os"),
+    _F("arch", _STR, "arch"),
+    _F("comment", _STR, "comment"),
+)
+# Hidden and FUTURE nodes are blank records (no name): left out.
+_node_assembler = _bulk.Assembler(
+    Node,
+    _bulk_spec.NODES,
+    _NODE_PLAN,
+    caches=("states", "lists", "loads", "tres", "times", "users"),
+    skip="name",
+)
+
+
 def nodes(msg: Any) -> list[Node]:
     """Every node of a ``node_info_msg_t`` (blank records skipped), as :func:`node` would."""
+    caches = {
+        "states": _bulk.Cache(_node_state),
+        "lists": _bulk.Cache(_split),
+        "loads": _bulk.Cache(_cpu_load),
+        "tres": _bulk.Cache(cv.tres),
+        "times": _timestamps(),
+        "users": _bulk.Cache(cv.user_name),
+    }
     with _bulk.no_collection():
-        return _nodes(msg)
-
-
-def _nodes(msg: Any) -> list[Node]:
-    ints, strings = _bulk.read(_bulk_spec.NODES, msg)
-    n_ints = len(_bulk_spec.NODES.ints) + len(_bulk_spec.NODES.computed_ints)
-    n_strings = len(_bulk_spec.NODES.strings) + len(_bulk_spec.NODES.computed_strings)
-    states = _bulk.Cache(_node_state)
-    times = _timestamps()
-    lists = _bulk.Cache(_split)
-    tres = _bulk.Cache(cv.tres)
-    user_name = cv.user_name
-    new_node = _new_node
-    records = []
-    for row_ints, row_strings in zip(
-        _bulk.rows(ints, n_ints), _bulk.rows(strings, n_strings), strict=True
-    ):
-        (
-            name,
-            hostname,
-            address,
-            partitions,
-            features,
-            features_act,
-            gres,
-            gres_used,
-            tres_fmt_str,
-            reason,
-            version,
-            node_os,
-            arch,
-            comment,
-            alloc_tres,
-        ) = row_strings
-        if name is None:
-            continue  # hidden and FUTURE nodes are blank records
-        (
-            raw_state,
-            cpus,
-            sockets,
-            cores,
-            threads,
-            real_memory,
-            free_mem,
-            cpu_load,
-            tmp_disk,
-            weight,
-            reason_time,
-            reason_uid,
-            boot_time,
-            slurmd_start_time,
-            last_busy,
-            alloc_cpus,
-            alloc_memory,
-        ) = row_ints
-        # As sinfo and scontrol do: a node with some but not all CPUs allocated is MIXED.
-        if 0 < alloc_cpus < cpus and raw_state & NODE_STATE_BASE in _NODE_MIXABLE:
-            raw_state = (raw_state & ~NODE_STATE_BASE) | _NODE_MIXED
-        state, flags, state_text = states[raw_state]
-        records.append(
-            new_node(
-                name,
-                hostname,
-                address,
-                state,
-                flags,
-                state_text,
-                lists[partitions],
-                lists[features],
-                lists[features_act],
-                gres,
-                gres_used,
-                cpus,
-                alloc_cpus,
-                sockets,
-                cores,
-                threads,
-                real_memory,
-                alloc_memory,
-                None if free_mem in (_NO_VAL64, _NO_VAL) else free_mem,
-                None if cpu_load in (_NO_VAL, _NO_VAL16) else cpu_load / 100,
-                tmp_disk,
-                weight,
-                dict(tres[tres_fmt_str]) if tres_fmt_str else {},
-                dict(tres[alloc_tres]) if alloc_tres else {},
-                reason,
-                times[reason_time],
-                user_name(reason_uid) if reason is not None else None,
-                times[boot_time],
-                times[slurmd_start_time],
-                times[last_busy],
-                version,
-                node_os,
-                arch,
-                comment,
-            )
-        )
-    return records
+        return _node_assembler.build(msg, caches)
 
 
 def partitions(msg: Any) -> list[Partition]:

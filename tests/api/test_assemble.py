@@ -34,6 +34,7 @@ class Sample:
     owner: str | None
     word: str
     parsed: dict[str, int]
+    labeller: str | None
 
 
 class Plain:
@@ -63,6 +64,7 @@ PLAN = (
     F("owner", Op.STR_OR, "owner", cache="users", fallback="uid"),
     F("word", Op.CACHE_INT, "group", cache="words", item=1),
     F("parsed", Op.DICT_STR, "tres", cache="tres"),
+    F("labeller", Op.CACHE_INT, "uid", cache="users", gate_str="label"),
 )
 ASSEMBLER = _bulk.Assembler(Sample, SPEC, PLAN, caches=("users", "words", "tres"))
 
@@ -100,12 +102,16 @@ def test_each_op_transforms_as_its_field_says() -> None:
     third = ([5, 3, 0, 0x7F85, 2**32 - 1, 2, 0], ["", None, None])
     one, two, three = _build([first, second, third])
     assert one == Sample(
-        7, 7, 512, None, None, 5, -10, True, "a", "bob", "w1", {"cpu": 1, "mem": 2}
+        7, 7, 512, None, None, 5, -10, True, "a", "bob", "w1", {"cpu": 1, "mem": 2}, "user42"
     )
-    # Sentinel, closed gate, per-CPU flag, empty strings falling back / giving {}.
-    assert two == Sample(None, None, None, 64, None, 5, 0, False, None, "user7", "w0", {})
-    # Zero is "not set" for memory; the high byte passes a gate of (3 & 0xF) >= 3.
-    assert three == Sample(5, 5, None, None, 0x7F, 5, 2**32 - 101, True, "", "user0", "w3", {})
+    # Sentinel, closed gates (group 0, label NULL), per-CPU flag, empty strings falling
+    # back / giving {}.
+    assert two == Sample(None, None, None, 64, None, 5, 0, False, None, "user7", "w0", {}, None)
+    # Zero is "not set" for memory; the high byte passes a gate of (3 & 0xF) >= 3; an
+    # empty label is not NULL.
+    assert three == Sample(
+        5, 5, None, None, 0x7F, 5, 2**32 - 101, True, "", "user0", "w3", {}, "user0"
+    )
 
 
 def test_dicts_are_copies_and_records_are_ordinary() -> None:
@@ -146,7 +152,7 @@ def test_an_exception_of_a_cache_reaches_the_caller_and_leaks_nothing() -> None:
 
 def entry(name: str, op: int, src: int, cache: int) -> tuple[Any, ...]:
     """A raw plan entry (as Assembler makes them): field, op, column and cache."""
-    return (name, op, src, -1, (), 0, 0, 0, 1, 0, -1, 1, 0, cache, -1)
+    return (name, op, src, -1, (), 0, 0, 0, 1, 0, -1, 1, 0, cache, -1, -1)
 
 
 @pytest.mark.parametrize(
@@ -174,7 +180,7 @@ def entry(name: str, op: int, src: int, cache: int) -> tuple[Any, ...]:
             "not a slot",
         ),
         ({"plan": (entry("count", 4, 0, 7),)}, IndexError, "cache"),
-        ({"plan": (("count", 0, 0),)}, TypeError, "15 items"),
+        ({"plan": (("count", 0, 0),)}, TypeError, "16 items"),
     ],
 )
 def test_a_bad_call_is_a_typed_error(change: dict[str, Any], error: type, message: str) -> None:
@@ -204,13 +210,13 @@ def test_a_cached_value_of_the_wrong_shape_is_a_type_error() -> None:
 
 
 def test_a_plan_that_does_not_cover_the_record_is_refused() -> None:
-    with pytest.raises(TypeError, match=r"fields missing \['parsed'\]"):
+    with pytest.raises(TypeError, match=r"fields missing \['labeller'\]"):
         _bulk.Assembler(Sample, SPEC, PLAN[:-1], caches=("users", "words", "tres"))
     with pytest.raises(TypeError, match="no column 'nothing'"):
         _bulk.Assembler(
             Sample,
             SPEC,
-            (*PLAN[:-1], F("parsed", Op.DICT_STR, "nothing", cache="tres")),
+            (*PLAN[:-1], F("labeller", Op.DICT_STR, "nothing", cache="tres")),
             caches=("users", "words", "tres"),
         )
     with pytest.raises(TypeError, match="unknown cache 'tres'"):

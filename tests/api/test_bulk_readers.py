@@ -3,13 +3,11 @@
 ``Cluster.jobs()``, ``nodes()`` and ``partitions()`` convert through C functions generated
 at build time (``_build/bulk_c.py``); ``Cluster.job(id)`` and ``node(name)`` still read one
 record field by field. Both must agree on every field of every record of the live cluster,
-and the fast record construction must give ordinary records.
+and the records assembled in C must be ordinary ones (``test_assemble.py`` has the rest).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import pickle
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,6 @@ from slurmlib import _bulk, _readers, native
 from slurmlib._build import bulk_spec
 from slurmlib.cluster import _populate_node_partitions
 from slurmlib.native import ffi, lib
-from slurmlib.records import Job, Node, Partition
 
 _SHOW = int(lib.SHOW_ALL) | int(lib.SHOW_DETAIL)
 
@@ -83,28 +80,6 @@ def test_records_of_one_message_share_no_mutable_value(message: Any) -> None:
     jobs = _readers.jobs(message)
     tres = [j.tres_requested for j in jobs if j.tres_requested]
     assert len({id(t) for t in tres}) == len(tres)
-
-
-def test_built_records_are_ordinary_frozen_records() -> None:
-    names = [f.name for f in dataclasses.fields(Partition)]
-    build = _bulk.record_builder(Partition, names)
-    values = {name: index for index, name in enumerate(names)}
-    record = build(*values.values())
-    assert type(record) is Partition
-    assert record == Partition(**values)
-    assert hash(record) == hash(Partition(**values))
-    assert pickle.loads(pickle.dumps(record)) == record
-    assert dataclasses.replace(record, name="other").name == "other"
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        record.name = "changed"  # type: ignore[misc]
-
-
-def test_a_builder_for_other_fields_than_the_record_has_is_refused() -> None:
-    names = [f.name for f in dataclasses.fields(Node)]
-    with pytest.raises(TypeError, match=r"fields missing \['comment'\]"):
-        _bulk.record_builder(Node, [n for n in names if n != "comment"])
-    with pytest.raises(TypeError, match=r"unknown \['bogus'\]"):
-        _bulk.record_builder(Job, [*[f.name for f in dataclasses.fields(Job)], "bogus"])
 
 
 def test_the_generated_layout_is_the_specs() -> None:

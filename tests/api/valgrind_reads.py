@@ -33,8 +33,8 @@ def errors() -> None:
         raise LookupError(key)
 
     plan = (
-        ("name", int(_bulk.Op.STR), 0, -1, (), 0, 0, 0, (1 << 64) - 1, 0, -1, 0, 0, -1, -1),
-        ("state", int(_bulk.Op.CACHE_INT), 0, -1, (), 0, 0, 0, 0, 0, -1, 0, 0, 0, -1),
+        ("name", int(_bulk.Op.STR), 0, -1, (), 0, 0, 0, (1 << 64) - 1, 0, -1, 0, 0, -1, -1, -1),
+        ("state", int(_bulk.Op.CACHE_INT), 0, -1, (), 0, 0, 0, 0, 0, -1, 0, 0, 0, -1, -1),
     )
     ints = array.array("Q", [1, 2, 3])
     for _ in range(3):

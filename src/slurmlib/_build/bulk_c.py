@@ -92,7 +92,8 @@ def struct_fields(include_dir: Path, cc: str = "cc") -> dict[str, frozenset[str]
 
 
 def _node_allocation(fields: frozenset[str], exported: set[str]) -> list[str]:
-    """C that sets alloc_cpus, alloc_memory and alloc_tres of node ``r``."""
+    """C that sets alloc_cpus, alloc_memory and alloc_tres of node ``r`` (the shown state,
+    MIXED or not, follows from them)."""
     if {"alloc_cpus", "alloc_memory", "alloc_tres_fmt_str"} <= fields:
         return [
             "uint64_t alloc_cpus = r->alloc_cpus, alloc_memory = r->alloc_memory;",
@@ -146,6 +147,13 @@ def _function(spec: RecordSpec, fields: frozenset[str], exported: set[str]) -> s
             f"v[{len(ints)}] = alloc_cpus;",
             f"v[{len(ints) + 1}] = alloc_memory;",
             f"s[{len(strings)}] = alloc_tres;",
+            # As sinfo and scontrol show it: some but not all CPUs allocated is MIXED.
+            f"v[{len(ints) + 2}] = r->node_state;",
+            "if (alloc_cpus > 0 && alloc_cpus < r->cpus",
+            "    && ((r->node_state & NODE_STATE_BASE) == NODE_STATE_ALLOCATED",
+            "        || (r->node_state & NODE_STATE_BASE) == NODE_STATE_IDLE))",
+            f"    v[{len(ints) + 2}] = (r->node_state & ~(uint64_t) NODE_STATE_BASE)"
+            " | NODE_STATE_MIXED;",
         ]
     body += [
         f"for (k = 0; k < {n_strings}; k++) {{",

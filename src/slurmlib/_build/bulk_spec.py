@@ -9,7 +9,8 @@ written as 0 (integers) or NULL (strings); readers that use such a field ask
 
 Computed fields are not struct members: the generator writes the C that computes them
 (a node's allocated CPUs, memory and TRES, which before 25.05 come from the select
-plugin through ``slurm_get_select_nodeinfo``).
+plugin through ``slurm_get_select_nodeinfo``, and its state as shown: MIXED when some
+but not all of its CPUs are allocated).
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ NODES = RecordSpec(
         "arch",
         "comment",
     ),
-    computed_ints=("alloc_cpus", "alloc_memory"),
+    computed_ints=("alloc_cpus", "alloc_memory", "shown_state"),
     computed_strings=("alloc_tres_fmt_str",),
 )
 
