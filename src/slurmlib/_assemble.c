@@ -300,7 +300,9 @@ build(PyObject *module, PyObject *args)
                           &plan, &ints_obj, &n_ints, &PyList_Type, &strings, &n_strings,
                           &skip, &PyTuple_Type, &caches))
         return NULL;
-    if (cls->tp_dictoffset != 0 || cls->tp_itemsize != 0 || cls->tp_alloc == NULL) {
+    /* A class statement's class (a heap type) with fixed-size instances and no __dict__. */
+    if (!PyType_HasFeature(cls, Py_TPFLAGS_HEAPTYPE) || cls->tp_dictoffset != 0
+        || cls->tp_itemsize != 0 || cls->tp_alloc == NULL || cls->tp_dict == NULL) {
         PyErr_Format(PyExc_TypeError, "%s is not a slotted class", cls->tp_name);
         return NULL;
     }

@@ -163,6 +163,7 @@ def entry(name: str, op: int, src: int, cache: int) -> tuple[Any, ...]:
         ({"n_ints": -1}, ValueError, "row widths"),
         ({"skip": 3}, ValueError, "skip column"),
         ({"cls": Plain}, TypeError, "not a slotted class"),
+        ({"cls": float}, TypeError, "not a slotted class"),
         (
             {"plan": (entry("count", 0, 9, -1),)},
             IndexError,
