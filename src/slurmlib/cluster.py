@@ -296,19 +296,11 @@ class Cluster:
         """Where a pending job stands in its partitions' queue: its rank by priority (then
         submit time) among the jobs pending there, and how many they are.
 
-        Reads the whole queue but builds no job record: about the cost of the RPC alone.
-        :class:`InvalidJobId` when the controller has no such job.
+        Ranked on the queue as :meth:`jobs` gives it (so an unchanged queue costs only the
+        no-change RPC). :class:`InvalidJobId` when the controller has no such job.
         """
         _check_job_id(job_id)
-        loader = self._loaders["jobs"]
-        with native.api_lock:
-            out = ffi.new("job_info_msg_t **")
-            native.check(loader.call(0, out), "loading jobs")
-            msg = out[0]
-            try:
-                found = _queue.position(msg, job_id)
-            finally:
-                loader.free(msg)
+        found = _queue.position(self.jobs().records, job_id)
         if found is None:
             raise native.error_for(int(lib.ESLURM_INVALID_JOB_ID), f"ranking job {job_id}")
         return found
