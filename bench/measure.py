@@ -26,6 +26,8 @@ class Sample:
     seconds: float
     max_rss_mib: float
     output: str
+    paired_seconds: float | None = None
+    """A probe's figure for the reference it timed call by call in turn with its own."""
 
 
 class MeasureError(RuntimeError):
@@ -119,7 +121,7 @@ class Series:
     def as_dict(self) -> dict[str, Any]:
         if not self.ok:
             return {"name": self.name, "error": self.error or "no sample"}
-        return {
+        row = {
             "name": self.name,
             "records": self.records,
             "runs": len(self.samples),
@@ -128,6 +130,10 @@ class Series:
             "max_s": self.high,
             "max_rss_mib": self.rss_mib,
         }
+        paired = [s.paired_seconds for s in self.samples if s.paired_seconds is not None]
+        if len(paired) == len(self.samples):
+            row["paired_median_s"] = statistics.median(paired)
+        return row
 
 
 def repeat(
@@ -153,6 +159,8 @@ def repeat(
             reported = json.loads(sample.output)
             sample.seconds = float(reported["seconds"])
             series.records = reported.get("records")
+            paired = reported.get("paired_bare_seconds")
+            sample.paired_seconds = None if paired is None else float(paired)
         series.samples.append(sample)
         # A slow command is not run as often: three samples give a median and a spread.
         if len(series.samples) >= 3 and series.median > 20:

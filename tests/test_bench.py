@@ -73,6 +73,9 @@ def test_quick_bench_measures_slurmlib_against_the_rpc_and_slurms_tools(quick_ru
         ["squeue", "-h", "-o", "%i"], capture_output=True, text=True, check=True
     )
     assert 0 < len(squeue.stdout.split()) <= rpc + 5
+    # The unchanged polls carry the no-change RPC timed in turn with them.
+    poll = jobs["slurmlib Cluster.jobs() unchanged poll"]
+    assert 0 < poll["paired_median_s"] < jobs["bare RPC: load + free jobs"]["median_s"]
     points = results["scaling"]["points"]
     assert [p["jobs"] for p in points] == [100, 300]
     for point in points:
