@@ -453,6 +453,16 @@ def _first_finished_state() -> int:
 
 _F = _bulk.Field
 _INT, _STR, _CACHE_INT = _bulk.Op.INT, _bulk.Op.STR, _bulk.Op.CACHE_INT
+
+
+def _state_fields(column: str) -> tuple[_bulk.Field, ...]:
+    """state, flags and state_text: the items of the "states" cache's (state, flags, text)."""
+    return tuple(
+        _F(name, _CACHE_INT, column, cache="states", item=item)
+        for item, name in enumerate(("state", "flags", "state_text"))
+    )
+
+
 _FINISHED = _first_finished_state()
 _JOB_PLAN = (
     _F("job_id", _INT, "job_id"),
@@ -471,9 +481,7 @@ _JOB_PLAN = (
     _F("partition", _STR, "partition"),
     _F("qos", _STR, "qos"),
     _F("reservation", _STR, "resv_name"),
-    _F("state", _CACHE_INT, "job_state", cache="states", item=0),
-    _F("flags", _CACHE_INT, "job_state", cache="states", item=1),
-    _F("state_text", _CACHE_INT, "job_state", cache="states", item=2),
+    *_state_fields("job_state"),
     _F("state_reason", _CACHE_INT, "state_reason", cache="reasons"),
     _F("state_reason_code", _INT, "state_reason"),
     _F("state_description", _STR, "state_desc"),
@@ -593,9 +601,7 @@ _NODE_PLAN = (
     _F("hostname", _STR, "node_hostname"),
     _F("address", _STR, "node_addr"),
     # shown_state: MIXED when some but not all CPUs are allocated (as sinfo shows it).
-    _F("state", _CACHE_INT, "shown_state", cache="states", item=0),
-    _F("flags", _CACHE_INT, "shown_state", cache="states", item=1),
-    _F("state_text", _CACHE_INT, "shown_state", cache="states", item=2),
+    *_state_fields("shown_state"),
     _F("partitions", _bulk.Op.CACHE_STR, "partitions", cache="lists"),
     _F("features", _bulk.Op.CACHE_STR, "features", cache="lists"),
     _F("active_features", _bulk.Op.CACHE_STR, "features_act", cache="lists"),
