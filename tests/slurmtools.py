@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 
 def run(*argv: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -55,3 +57,25 @@ def scontrol_oneliners(kind: str, name: str = "") -> list[dict[str, str]]:
                 record[key] += " " + token
         records.append(record)
     return records
+
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+def settled(
+    reference: Callable[[], T],
+    ours: Callable[[], U],
+    tries: int = 20,
+    key: Callable[[T], Any] = lambda answer: answer,
+) -> tuple[T, U]:
+    """Slurm's answer and ours, taken while the cluster stood still: other tests' jobs come
+    and go, and a slurmd on a busy machine may miss a ping, so a pair counts only when
+    Slurm said the same (as far as ``key`` looks) before and after ours."""
+    for _ in range(tries):
+        before = reference()
+        mine = ours()
+        if key(reference()) == key(before):
+            return before, mine
+        time.sleep(0.5)
+    raise AssertionError("the cluster kept changing: no stable state to compare")

@@ -20,7 +20,7 @@ import slurmlib
 from slurmlib import UNLIMITED, Cluster, JobState, NodeState
 from slurmlib.errors import InvalidJobId, InvalidNodeName
 
-from ..slurmtools import run, run_json, scontrol_oneliners
+from ..slurmtools import run, run_json, scontrol_oneliners, settled
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +70,16 @@ NODE_FIELDS = {
 
 
 def test_nodes_match_scontrol_field_by_field(cluster: Cluster) -> None:
-    reference = {r["NodeName"]: r for r in scontrol_oneliners("node")}
-    nodes = cluster.nodes()
+    def scontrol() -> dict[str, dict[str, str]]:
+        return {r["NodeName"]: r for r in scontrol_oneliners("node")}
+
+    def compared_fields(nodes: dict[str, dict[str, str]]) -> list[tuple[str | None, ...]]:
+        keys = ["State", *NODE_FIELDS]
+        return [tuple(ref.get(k) for k in keys) for _, ref in sorted(nodes.items())]
+
+    # A node's state moves on its own (a slurmd late for a ping is NOT_RESPONDING for a
+    # while): compare only with what scontrol said both before and after our read.
+    reference, nodes = settled(scontrol, cluster.nodes, key=compared_fields)
     assert {n.name for n in nodes} == set(reference)
     compared = 0
     for node in nodes:

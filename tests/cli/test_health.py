@@ -11,8 +11,8 @@ from typing import Any
 from slurmlib.cli.health import Status, check_controllers, overall
 from slurmlib.records import ControllerPing
 
-from ..slurmtools import run, scontrol_oneliners
-from .test_nodes import settled, slurmlib
+from ..slurmtools import run, scontrol_oneliners, settled
+from .test_nodes import slurmlib
 
 
 def health_json(*argv: str, **env: str) -> tuple[int, dict[str, Any]]:

@@ -7,13 +7,11 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from ..slurmtools import parsable, run, scontrol_oneliners
+from ..slurmtools import parsable, run, scontrol_oneliners, settled
 
 SLURMLIB = [sys.executable, "-m", "slurmlib.cli"]
 
@@ -39,21 +37,6 @@ SINFO_STATES = {
     "resv": "reserved",
     "unk": "unknown",
 }
-
-T = TypeVar("T")
-U = TypeVar("U")
-
-
-def settled(reference: Callable[[], T], ours: Callable[[], U], tries: int = 20) -> tuple[T, U]:
-    """Slurm's answer and ours, taken while the cluster stood still: other tests' jobs come
-    and go, so a pair counts only when Slurm said the same before and after ours."""
-    for _ in range(tries):
-        before = reference()
-        mine = ours()
-        if reference() == before:
-            return before, mine
-        time.sleep(0.5)
-    raise AssertionError("the cluster kept changing: no stable state to compare")
 
 
 def nodes_json(*argv: str) -> dict[str, Any]:

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from ..slurmtools import run
-from .test_nodes import settled, slurmlib
+from ..slurmtools import run, settled
+from .test_nodes import slurmlib
 
 
 def top_json(*argv: str) -> dict[str, Any]:
