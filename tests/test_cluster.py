@@ -219,12 +219,21 @@ def test_partitions_cover_live_gpu_and_a_thousand_absent_nodes(seed: dict[str, A
 def test_live_nodes_run_a_slurmd_each_and_absent_ones_never_registered(
     seed: dict[str, Any],
 ) -> None:
-    nodes = nodes_by_name()
+    live = seed["nodes"]["live"]
+    # A slurmd may miss one ping on a loaded machine: the controller pings every
+    # SlurmdTimeout/3 (10 s), so a live node answers again well within 45 s.
+    deadline = time.monotonic() + 45
+    while True:
+        nodes = nodes_by_name()
+        silent = [n for n in live if "NOT_RESPONDING" in nodes[n]["State"]]
+        if not silent or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert not silent, [nodes[n]["State"] for n in silent]
     # Version and SlurmdStartTime come from a slurmd's registration.
-    for name in seed["nodes"]["live"]:
+    for name in live:
         assert nodes[name].get("Version") == seed["slurm_version"], f"{name} has no slurmd"
         assert nodes[name]["SlurmdStartTime"] != "None"
-        assert "NOT_RESPONDING" not in nodes[name]["State"]
     absent = expand(seed["nodes"]["absent"])
     assert len(absent) >= 1000
     down = set(expand(",".join(seed["nodes"]["down"])))
