@@ -20,6 +20,7 @@
 #include <Python.h>
 #include <structmember.h>
 #include <stdint.h>
+#include <string.h>
 
 enum {
     OP_INT = 0,       /* the integer column, transformed (sentinels, flag, gate, bits) */
@@ -371,44 +372,203 @@ done:
     return records;
 }
 
-PyDoc_STRVAR(nones_doc,
-"nones(strings, positions)\n\n"
-"Set the items of the list ``strings`` at ``positions`` (a buffer of native uint32) to\n"
-"None: the NULL strings of a message, hundreds of thousands in a large queue.");
+/* --- split: the strings of a message, one object per distinct value of a column ------- */
 
-static PyObject *
-nones(PyObject *module, PyObject *args)
+/* Most strings of a large queue repeat down a column (users, accounts, partitions, QoS,
+ * working directories, commands): one object per distinct value saves most of the
+ * allocations, and the hash a cache lookup needs is then computed once per value. A
+ * column whose values rarely repeat (job names, output paths with the job id in them)
+ * stops being looked up after a sample, and keeps only the previous row's value. */
+
+typedef struct {
+    uint64_t hash;
+    const char *s;
+    Py_ssize_t len;
+    PyObject *obj;     /* borrowed: the result list holds it */
+} text_entry_t;
+
+typedef struct {
+    text_entry_t *slots;
+    size_t cap, used;
+    const char *last_s;
+    Py_ssize_t last_len;
+    PyObject *last;    /* borrowed: the result list holds it */
+    Py_ssize_t lookups, hits;
+    int off;
+} text_column_t;
+
+#define SPLIT_SAMPLE 4096
+#define SPLIT_MIN_HITS (SPLIT_SAMPLE / 8)
+
+static uint64_t
+text_hash(const char *s, Py_ssize_t len)
 {
-    PyObject *strings, *positions;
-    Py_buffer view;
-    Py_ssize_t n, i, size;
-    (void) module;
-    if (!PyArg_ParseTuple(args, "O!O:nones", &PyList_Type, &strings, &positions))
-        return NULL;
-    if (PyObject_GetBuffer(positions, &view, PyBUF_C_CONTIGUOUS) < 0)
-        return NULL;
-    n = view.len / (Py_ssize_t) sizeof(uint32_t);
-    size = PyList_GET_SIZE(strings);
-    for (i = 0; i < n; i++) {
-        uint32_t at = ((const uint32_t *) view.buf)[i];
-        if ((Py_ssize_t) at >= size) {
-            PyBuffer_Release(&view);
-            PyErr_SetString(PyExc_IndexError, "nones: position out of range");
-            return NULL;
+    uint64_t h = 0xcbf29ce484222325ULL;  /* FNV-1a */
+    Py_ssize_t i;
+    for (i = 0; i < len; i++)
+        h = (h ^ (unsigned char) s[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+static int
+text_grow(text_column_t *col)
+{
+    size_t cap = col->cap ? col->cap * 2 : 256, i;
+    text_entry_t *slots = PyMem_Calloc(cap, sizeof(text_entry_t));
+    if (slots == NULL)
+        return -1;
+    for (i = 0; i < col->cap; i++) {
+        text_entry_t *e = &col->slots[i];
+        size_t j;
+        if (e->obj == NULL)
+            continue;
+        for (j = (size_t) e->hash & (cap - 1); slots[j].obj; j = (j + 1) & (cap - 1))
+            ;
+        slots[j] = *e;
+    }
+    PyMem_Free(col->slots);
+    col->slots = slots;
+    col->cap = cap;
+    return 0;
+}
+
+/* The object for the text s[:len] of this column: shared when seen before. */
+static PyObject *
+text_value(text_column_t *col, const char *s, Py_ssize_t len)
+{
+    PyObject *obj;
+    uint64_t hash;
+    size_t j = 0;
+    if (col->last != NULL && col->last_len == len && memcmp(col->last_s, s, (size_t) len) == 0) {
+        Py_INCREF(col->last);
+        return col->last;
+    }
+    if (!col->off) {
+        if (col->lookups == SPLIT_SAMPLE && col->hits < SPLIT_MIN_HITS) {
+            col->off = 1;
+            PyMem_Free(col->slots);
+            col->slots = NULL;
+            col->cap = col->used = 0;
         }
     }
-    for (i = 0; i < n; i++) {
-        uint32_t at = ((const uint32_t *) view.buf)[i];
-        Py_INCREF(Py_None);
-        Py_SETREF(PyList_GET_ITEM(strings, at), Py_None);
+    if (!col->off) {
+        col->lookups++;
+        hash = text_hash(s, len);
+        if (col->cap) {
+            for (j = (size_t) hash & (col->cap - 1); col->slots[j].obj; j = (j + 1) & (col->cap - 1)) {
+                text_entry_t *e = &col->slots[j];
+                if (e->hash == hash && e->len == len && memcmp(e->s, s, (size_t) len) == 0) {
+                    col->hits++;
+                    col->last = e->obj;
+                    col->last_s = s;
+                    col->last_len = len;
+                    Py_INCREF(e->obj);
+                    return e->obj;
+                }
+            }
+        }
+        if ((obj = PyUnicode_DecodeUTF8(s, len, "replace")) == NULL)
+            return NULL;
+        if ((col->used + 1) * 2 > col->cap) {
+            if (text_grow(col) < 0) {
+                Py_DECREF(obj);
+                PyErr_NoMemory();
+                return NULL;
+            }
+        }
+        for (j = (size_t) hash & (col->cap - 1); col->slots[j].obj; j = (j + 1) & (col->cap - 1))
+            ;
+        col->slots[j].hash = hash;
+        col->slots[j].s = s;
+        col->slots[j].len = len;
+        col->slots[j].obj = obj;
+        col->used++;
+    } else if ((obj = PyUnicode_DecodeUTF8(s, len, "replace")) == NULL) {
+        return NULL;
     }
-    PyBuffer_Release(&view);
-    Py_RETURN_NONE;
+    col->last = obj;
+    col->last_s = s;
+    col->last_len = len;
+    return obj;
+}
+
+PyDoc_STRVAR(split_doc,
+"split(text, count, width, nulls) -> list\n\n"
+"The ``count`` NUL-terminated strings of the buffer ``text``, as str (UTF-8, invalid\n"
+"bytes replaced), ``width`` to a row; the positions in ``nulls`` (a buffer of native\n"
+"uint32, ascending) are None. Equal strings of one column are one object.");
+
+static PyObject *
+split(PyObject *module, PyObject *args)
+{
+    PyObject *text_arg, *nulls_arg, *result = NULL;
+    Py_buffer text, nulls;
+    Py_ssize_t count, width, pos, n_nulls, next_null = 0, column = 0;
+    text_column_t *columns = NULL;
+    const char *at, *end;
+    (void) module;
+    if (!PyArg_ParseTuple(args, "OnnO:split", &text_arg, &count, &width, &nulls_arg))
+        return NULL;
+    if (count < 0 || width <= 0 || count % width != 0) {
+        PyErr_SetString(PyExc_ValueError, "split: count must be a multiple of width > 0");
+        return NULL;
+    }
+    if (PyObject_GetBuffer(text_arg, &text, PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (PyObject_GetBuffer(nulls_arg, &nulls, PyBUF_SIMPLE) < 0) {
+        PyBuffer_Release(&text);
+        return NULL;
+    }
+    n_nulls = nulls.len / (Py_ssize_t) sizeof(uint32_t);
+    if ((columns = PyMem_Calloc((size_t) width, sizeof(text_column_t))) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if ((result = PyList_New(count)) == NULL)
+        goto done;
+    at = text.buf;
+    end = at + text.len;
+    for (pos = 0; pos < count; pos++) {
+        const char *stop = at < end ? memchr(at, '\0', (size_t) (end - at)) : NULL;
+        PyObject *item;
+        if (stop == NULL) {
+            PyErr_Format(PyExc_ValueError, "split: the text holds fewer than %zd strings", count);
+            Py_CLEAR(result);
+            goto done;
+        }
+        if (next_null < n_nulls && ((const uint32_t *) nulls.buf)[next_null] == (uint64_t) pos) {
+            next_null++;
+            item = Py_None;
+            Py_INCREF(item);
+        } else if ((item = text_value(&columns[column], at, stop - at)) == NULL) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        PyList_SET_ITEM(result, pos, item);
+        at = stop + 1;
+        if (++column == width)
+            column = 0;
+    }
+    if (at != end || next_null != n_nulls) {
+        PyErr_SetString(PyExc_ValueError,
+                        at != end ? "split: the text holds more strings than count"
+                                  : "split: null positions out of order or out of range");
+        Py_CLEAR(result);
+    }
+done:
+    if (columns != NULL) {
+        for (column = 0; column < width; column++)
+            PyMem_Free(columns[column].slots);
+        PyMem_Free(columns);
+    }
+    PyBuffer_Release(&nulls);
+    PyBuffer_Release(&text);
+    return result;
 }
 
 static PyMethodDef methods[] = {
     {"build", build, METH_VARARGS, build_doc},
-    {"nones", nones, METH_VARARGS, nones_doc},
+    {"split", split, METH_VARARGS, split_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -18,7 +18,7 @@ import enum
 import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 from . import _assemble
 from ._build.bulk_spec import RecordSpec
@@ -62,14 +62,14 @@ def columns(spec: RecordSpec, msg: Any) -> tuple[Any, list[str | None]]:
     if rc != 0:
         raise MemoryError(f"copying {count} records of {spec.message} out of C")
     try:
-        # One decode for the whole buffer: "replace" treats each string as it would alone,
-        # since NUL (the separator) always ends an invalid sequence.
-        text_value = str(ffi.buffer(text[0], text_len[0]), "utf-8", "replace")
+        strings: list[str | None] = _assemble.split(
+            ffi.buffer(text[0], text_len[0]),
+            count * n_strings,
+            n_strings,
+            ffi.buffer(nulls, int(null_count[0]) * ffi.sizeof("uint32_t")),
+        )
     finally:
         lib.slurmlib_bulk_free(text[0])
-    strings = cast("list[str | None]", text_value.split("\0"))
-    strings.pop()  # after the last separator
-    _assemble.nones(strings, ffi.buffer(nulls, int(null_count[0]) * ffi.sizeof("uint32_t")))
     return ffi.buffer(ints), strings
 
 

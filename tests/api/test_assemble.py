@@ -236,10 +236,42 @@ def test_records_release_their_values_when_freed() -> None:
     assert sys.getrefcount(label) == before
 
 
-def test_nones_marks_the_null_strings_and_checks_positions() -> None:
-    strings: list[str | None] = ["a", "", "c", ""]
-    _assemble.nones(strings, array.array("I", [1, 3]))
-    assert strings == ["a", None, "c", None]
-    with pytest.raises(IndexError, match="out of range"):
-        _assemble.nones(strings, array.array("I", [0, 4]))
-    assert strings == ["a", None, "c", None]  # checked before anything is changed
+def _text(*values: str) -> bytes:
+    return b"".join(v.encode() + b"\0" for v in values)
+
+
+def test_split_gives_each_string_or_none_and_shares_repeats_in_a_column() -> None:
+    # Two columns: the first repeats, the second is NULL in row 1 and invalid in row 2.
+    text = _text("alice", "x", "alice", "", "bob") + b"b\xffd\0" + _text("alice", "y")
+    strings = _assemble.split(text, 8, 2, array.array("I", [3]))
+    assert strings == ["alice", "x", "alice", None, "bob", "b\ufffdd", "alice", "y"]
+    assert strings[0] is strings[2] is strings[6]  # one object per value of a column
+
+
+def test_split_shares_values_across_rows_until_a_column_proves_unique() -> None:
+    users = [f"user{i % 7}" for i in range(10_000)]
+    names = [f"job{i}" for i in range(10_000)]
+    text = _text(*(v for pair in zip(users, names, strict=True) for v in pair))
+    strings = _assemble.split(text, 20_000, 2, array.array("I"))
+    assert strings == [v for pair in zip(users, names, strict=True) for v in pair]
+    assert len({id(s) for s in strings[0::2]}) == 7
+    assert len({id(s) for s in strings[1::2]}) == 10_000
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "width", "nulls", "message"),
+    [
+        (b"a\0b\0", 3, 1, [], "fewer than 3"),
+        (b"a\0b\0c\0", 2, 1, [], "more strings than count"),
+        (b"a\0b", 2, 1, [], "fewer than 2"),
+        (b"a\0b\0", 2, 1, [1, 0], "out of order"),
+        (b"a\0b\0", 2, 1, [2], "out of range"),
+        (b"a\0b\0", 2, 0, [], "multiple of width"),
+        (b"a\0b\0c\0", 3, 2, [], "multiple of width"),
+    ],
+)
+def test_split_refuses_text_that_does_not_match_its_layout(
+    text: bytes, count: int, width: int, nulls: list[int], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        _assemble.split(text, count, width, array.array("I", nulls))
