@@ -355,6 +355,11 @@ build(PyObject *module, PyObject *args)
             }
             Py_XSETREF(*slot, value);
         }
+        /* Out of the cycle collector's sight: a record is immutable and made after its
+         * values, so it cannot be part of a cycle (short of storing it into one of its
+         * own dict fields), and 50,000 tracked records cost every later collection a
+         * walk over all of them: 20-40 ms a snapshot, and 90 ms for a full collection. */
+        PyObject_GC_UnTrack(record);
         PyList_SET_ITEM(records, made, record);
         made++;
     }
