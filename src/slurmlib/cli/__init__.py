@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 
 from ..errors import SlurmError
-from . import eff, exporter, health, limits, nodes, top, why
 from .output import Output
 
 Handler = Callable[[argparse.Namespace], int]
+
+# Each command's module is imported only when that command runs: importing all of them
+# would cost every command the others' start-up (a tenth of a second or so).
+COMMANDS = {
+    "nodes": "what is free right now, per partition, feature and node",
+    "limits": "usage against every limit that applies, and which binds first",
+    "exporter": "serve Slurm's state as Prometheus metrics",
+    "health": "the cluster at a glance; exit status for monitoring",
+    "why": "why a pending job is not running, in plain words",
+    "top": "a live view of the queue and the nodes",
+    "eff": "job efficiency from accounting: CPU, memory and time used vs requested",
+}
 
 
 def _version(args: argparse.Namespace) -> int:
@@ -41,7 +53,8 @@ def _version(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser, with the options of ``command`` only (the others are listed)."""
     parser = argparse.ArgumentParser(
         prog="slurmlib",
         description="Answers about a Slurm cluster, straight from Slurm's C API.",
@@ -55,18 +68,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     version.add_argument("--json", action="store_true", help="machine-readable output")
     version.set_defaults(handler=_version)
-    nodes.add_parser(sub)
-    limits.add_parser(sub)
-    exporter.add_parser(sub)
-    health.add_parser(sub)
-    why.add_parser(sub)
-    top.add_parser(sub)
-    eff.add_parser(sub)
+    for name, summary in COMMANDS.items():
+        if name == command:
+            importlib.import_module(f"{__name__}.{name}").add_parser(sub, summary)
+        else:
+            sub.add_parser(name, help=summary)
     return parser
 
 
+def _command(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names (its first word, there being no global options)."""
+    words = [word for word in argv if not word.startswith("-")]
+    return words[0] if words else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = _command(argv)
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     try:
         if hasattr(args, "runner"):

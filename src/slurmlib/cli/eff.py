@@ -457,10 +457,10 @@ def run(args: argparse.Namespace, out: Any) -> int:
     return run_summary(args, out)
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Any, summary: str) -> None:
     parser = sub.add_parser(
         "eff",
-        help="job efficiency from accounting: CPU, memory and time used vs requested",
+        help=summary,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
             "How well jobs used what they asked for, from slurmdbd, as seff does: time used\n"

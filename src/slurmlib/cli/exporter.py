@@ -133,10 +133,10 @@ def run(args: argparse.Namespace, out: Any) -> int:
     return 0
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Any, summary: str) -> None:
     parser = sub.add_parser(
         "exporter",
-        help="serve Slurm's state as Prometheus metrics",
+        help=summary,
         description=(
             "Serve nodes, jobs, scheduler statistics, limits, fair-share and licenses as "
             "Prometheus metrics. A background poller refreshes them; scrapes are answered "

@@ -371,10 +371,10 @@ def run(args: argparse.Namespace, out: Any) -> int:
     return int(status)
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Any, summary: str) -> None:
     parser = sub.add_parser(
         "health",
-        help="the cluster at a glance; exit status for monitoring",
+        help=summary,
         description=(
             "Controllers, scheduler load (sdiag), nodes down, drained or not responding "
             "(with reason, who set it and for how long), jobs stuck completing. Exit status: "

@@ -174,10 +174,10 @@ def run(args: argparse.Namespace, out: Any) -> int:
     return 0
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Any, summary: str) -> None:
     parser = sub.add_parser(
         "limits",
-        help="usage against every limit that applies, and which binds first",
+        help=summary,
         description="Usage against association and QoS limits, from slurmctld's live counters.",
         epilog="example: slurmlib limits -u alice --json",
     )

@@ -520,10 +520,10 @@ def _run_detail(
     return 0
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Any, summary: str) -> None:
     parser = sub.add_parser(
         "nodes",
-        help="what is free right now, per partition, feature and node",
+        help=summary,
         description=(
             "Nodes, CPUs, memory and GPUs by state, per partition; --tree splits each "
             "partition by active features and state; -n/--long list single nodes. "

@@ -410,10 +410,10 @@ def _states(text: str | None) -> set[JobState] | None:
     return {JobState[short.get(n, n)] for n in names}
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Any, summary: str) -> None:
     parser = sub.add_parser(
         "top",
-        help="a live view of the queue and the nodes",
+        help=summary,
         description=(
             "The queue and the nodes, refreshed with incremental loads. Keys: q quit, "
             "s sort by the next column, r reverse. Off a terminal, one frame."

@@ -297,10 +297,10 @@ def run(args: argparse.Namespace, out: Any) -> int:
     return 0
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Any, summary: str) -> None:
     parser = sub.add_parser(
         "why",
-        help="why a pending job is not running, in plain words",
+        help=summary,
         description=(
             "Why a pending job waits: its reason, the exact limit or resource that holds it, "
             "its rank in its partition, the expected start, and what would help."
