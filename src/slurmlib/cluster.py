@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from . import _control, _limits, _queue, _readers, _submit, _topology, native
+from ._build import bulk_spec as _bulk_spec
 from ._control import JobRef
 from .convert import Unlimited, timestamp
 from .errors import InvalidNodeName, SlurmError
@@ -296,11 +297,26 @@ class Cluster:
         """Where a pending job stands in its partitions' queue: its rank by priority (then
         submit time) among the jobs pending there, and how many they are.
 
-        Ranked on the queue as :meth:`jobs` gives it (so an unchanged queue costs only the
-        no-change RPC). :class:`InvalidJobId` when the controller has no such job.
+        When this client already holds the queue (from :meth:`jobs`), that is refreshed and
+        ranked, so an unchanged queue costs only the no-change RPC. Otherwise the queue is
+        loaded and ranked on the few fields ranking needs, without making job records.
+        :class:`InvalidJobId` when the controller has no such job.
         """
         _check_job_id(job_id)
-        found = _queue.position(self.jobs().records, job_id)
+        with native.api_lock:
+            held = "jobs" in self._cache
+        if held or not hasattr(lib, _bulk_spec.QUEUE.function):
+            found = _queue.position(self.jobs().records, job_id)
+        else:
+            with native.api_lock:
+                out = ffi.new("job_info_msg_t **")
+                native.check(lib.slurm_load_jobs(0, out, _SHOW_ALL), "loading the queue")
+                if out[0] == ffi.NULL:
+                    raise SlurmError("loading the queue: the controller sent no data")
+                try:
+                    found = _queue.position_in_message(out[0], job_id)
+                finally:
+                    lib.slurm_free_job_info_msg(out[0])
         if found is None:
             raise native.error_for(int(lib.ESLURM_INVALID_JOB_ID), f"ranking job {job_id}")
         return found

@@ -24,6 +24,7 @@ def reads(cluster: Cluster) -> None:
     pending = [j for j in jobs if j.state.name == "PENDING"]
     if pending:
         cluster.queue_position(pending[0].job_id)
+        Cluster().queue_position(pending[0].job_id)  # ranked without records
     for job in jobs:
         job.to_dict()
 

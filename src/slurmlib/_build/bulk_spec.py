@@ -168,4 +168,15 @@ PARTITIONS = RecordSpec(
     ),
 )
 
-SPECS = (JOBS, NODES, PARTITIONS)
+QUEUE = RecordSpec(
+    name="queue",
+    struct="slurm_job_info_t",
+    message="job_info_msg_t",
+    array="job_array",
+    count="record_count",
+    ints=("job_id", "job_state", "priority", "submit_time"),
+    strings=("partition",),
+)
+"""Only what ranking a job among the pending jobs of its partitions needs."""
+
+SPECS = (JOBS, NODES, PARTITIONS, QUEUE)
