@@ -160,8 +160,8 @@ def test_tree_table_nests_features_under_partitions(slurm_conf: Path) -> None:
     assert lines[0].split()[0] == "PARTITION"
     assert lines[1].split()[0] == "gpu"
     # Features two spaces in, states four: the tree's levels.
-    assert any(re.match(r"^ {3}a100,ib,intel\s", line) for line in lines)
-    assert any(re.match(r"^ {5}down\s", line) for line in lines)
+    assert any(re.match(r"^ {2}a100,ib,intel\s", line) for line in lines)
+    assert any(re.match(r"^ {4}down\s", line) for line in lines)
 
 
 # ---------------------------------------------------------------------------- one line per node

@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 
 class Output:
-    """Writes tables (rich, coloured only on a terminal) and JSON."""
+    """Writes tables (rich on a terminal, plain columns elsewhere) and JSON."""
 
     def __init__(self, stream: TextIO = sys.stdout, errors: TextIO = sys.stderr) -> None:
         self.stream = stream
@@ -25,27 +25,10 @@ class Output:
             self.stream.write(json.dumps(data, separators=(",", ":")) + "\n")
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-        try:
-            from rich.console import Console
-            from rich.table import Table
-            from rich.text import Text
-        except ImportError:  # rich is optional: plain aligned columns without it
-            widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
-            for row in [header, *rows]:
-                self.stream.write(
-                    "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-                    + "\n"
-                )
-            return
-        table = Table(box=None, header_style="bold")
-        for name in header:
-            table.add_column(name, justify="left" if name == header[0] else "right")
-        for row in rows:
-            # Text, not markup: values such as "GrpTRES[cpu]" are data, not styles.
-            table.add_row(*(Text(str(cell)) for cell in row))
-        # Off a terminal nothing is coloured and nothing is cut to 80 columns.
-        wide = None if self.stream.isatty() else 1000
-        Console(file=self.stream, highlight=False, width=wide).print(table)
+        """The first column left-aligned, the others right-aligned."""
+        from .words import render_table
+
+        render_table(self.stream, header, [[str(c) for c in row] for row in rows])
 
     def error(self, message: str) -> None:
         self.errors.write(f"slurmlib: {message}\n")

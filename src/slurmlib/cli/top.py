@@ -28,7 +28,7 @@ from typing import Any
 from ..records import Job, Node, Snapshot
 from ..states import JobState
 from .nodes import CATEGORIES, category
-from .words import age, iso, local_time
+from .words import Cell, age, iso, local_time, on_terminal, plain_table
 
 
 def _by_state(job: Job) -> int:
@@ -229,19 +229,31 @@ def snapshot(view: View, rows: int | None = None) -> dict[str, Any]:
     }
 
 
-def render(view: View, height: int, cluster_name: str, expand: bool = True) -> Any:
-    """The frame as a rich renderable."""
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
+_COLUMNS: tuple[str, ...] = (
+    *("JOBID", "USER", "ACCOUNT", "PARTITION", "QOS", "ST", "CPUS", "TIME", "PRIORITY"),
+    *("NODES (REASON)", "NAME"),
+)
+_RIGHT = frozenset({"CPUS", "TIME", "PRIORITY"})
+_STYLES = {JobState.RUNNING: "green", JobState.PENDING: "yellow"}
 
+
+@dataclass(frozen=True)
+class Frame:
+    """What one screen shows, before it is drawn (rich) or printed (plain)."""
+
+    title: str
+    info: str
+    keys: str
+    lines: tuple[str, ...]
+    rows: list[tuple[Cell, ...]]
+    foot: str
+
+
+def frame(view: View, height: int, cluster_name: str) -> Frame:
+    """The frame of ``view`` for a screen of ``height`` lines."""
     now = datetime.now(UTC)
     data_time = view.jobs.last_update if view.jobs else None
     order = "↑" if view.reverse else "↓"
-    head = Text()
-    head.append(f"slurmlib top — {cluster_name}", style="bold")
-    head.append(f"   data of {local_time(data_time)}   sort: {view.sort} {order}")
-    head.append("   q quit · s sort · r reverse", style="dim")
     counts = view.node_counts()
     alloc, total = view.cpu_counts()
     nodes_line = "nodes: " + ", ".join(f"{counts[c]} {c}" for c in CATEGORIES if counts.get(c))
@@ -260,37 +272,66 @@ def render(view: View, height: int, cluster_name: str, expand: bool = True) -> A
     ]
     if filters:
         jobs_line += "   (" + " ".join(filters) + ")"
-    table = Table(box=None, header_style="bold reverse", expand=expand)
-    for name in ("JOBID", "USER", "ACCOUNT", "PARTITION", "QOS", "ST", "CPUS", "TIME"):
-        table.add_column(name, justify="right" if name in ("CPUS", "TIME") else "left")
-    table.add_column("PRIORITY", justify="right")
-    table.add_column("NODES (REASON)")
-    table.add_column("NAME")
     room = max(height - 7, 1)
-    styles = {JobState.RUNNING: "green", JobState.PENDING: "yellow"}
+    rows: list[tuple[Cell, ...]] = []
     for job in view.rows[:room]:
         started = _started(job)
         where = job.nodes if job.state is JobState.RUNNING else f"({job.state_reason})"
-        table.add_row(
-            Text(job_label(job)),
-            Text(job.user_name or str(job.user_id)),
-            Text(job.account or ""),
-            Text(job.partition or ""),
-            Text(job.qos or ""),
-            Text(job.state.name[:2], style=styles.get(job.state, "")),
-            Text(str(job.num_cpus or "")),
-            Text(age(now - started) if started else "-"),
-            Text(str(job.priority if job.priority is not None else "")),
-            Text(where or ""),
-            Text(job.name or ""),
+        rows.append(
+            (
+                job_label(job),
+                job.user_name or str(job.user_id),
+                job.account or "",
+                job.partition or "",
+                job.qos or "",
+                (job.state.name[:2], _STYLES.get(job.state, "")),
+                str(job.num_cpus or ""),
+                age(now - started) if started else "-",
+                str(job.priority if job.priority is not None else ""),
+                where or "",
+                job.name or "",
+            )
         )
     hidden = len(view.rows) - room
-    foot = Text(
-        f"polls {view.polls} · changed {view.changes} · redrawn {view.redraws}"
+    return Frame(
+        title=f"slurmlib top — {cluster_name}",
+        info=f"   data of {local_time(data_time)}   sort: {view.sort} {order}",
+        keys="   q quit · s sort · r reverse",
+        lines=(nodes_line, jobs_line, ""),
+        rows=rows,
+        foot=f"polls {view.polls} · changed {view.changes} · redrawn {view.redraws}"
         + (f" · {hidden} more jobs below" if hidden > 0 else ""),
-        style="dim",
     )
-    return Group(head, Text(nodes_line), Text(jobs_line), Text(""), table, foot)
+
+
+def render(view: View, height: int, cluster_name: str, expand: bool = True) -> Any:
+    """The frame as a rich renderable (for a terminal)."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    shown = frame(view, height, cluster_name)
+    head = Text()
+    head.append(shown.title, style="bold")
+    head.append(shown.info)
+    head.append(shown.keys, style="dim")
+    table = Table(box=None, header_style="bold reverse", expand=expand)
+    for name in _COLUMNS:
+        table.add_column(name, justify="right" if name in _RIGHT else "left")
+    for row in shown.rows:
+        table.add_row(*(Text(c) if isinstance(c, str) else Text(c[0], style=c[1]) for c in row))
+    lines = [Text(line) for line in shown.lines]
+    return Group(head, *lines, table, Text(shown.foot, style="dim"))
+
+
+def plain(view: View, height: int, cluster_name: str) -> str:
+    """The frame as plain text (off a terminal)."""
+    shown = frame(view, height, cluster_name)
+    left = [i for i, name in enumerate(_COLUMNS) if name not in _RIGHT]
+    table = plain_table(_COLUMNS, shown.rows, left)
+    return (
+        "\n".join([shown.title + shown.info + shown.keys, *shown.lines, *table, shown.foot]) + "\n"
+    )
 
 
 @contextmanager
@@ -372,20 +413,20 @@ def run(args: argparse.Namespace, out: Any) -> int:
         view.poll(cluster)
         if args.json:
             out.json(snapshot(view, args.rows))
-        else:
+            return 0
+        # A frame: the first --rows jobs (a screenful on a terminal), then a count of the
+        # rest, as the live view shows it; rendering a 50,000-row table would take rich
+        # half a minute.
+        name = cluster.config().cluster_name
+        if on_terminal(out.stream):
             from rich.console import Console
 
-            console = Console(file=out.stream, width=None if out.stream.isatty() else 200)
-            # A frame: the first --rows jobs (a screenful on a terminal), then a count of
-            # the rest, as the live view shows it; rendering a 50,000-row table would take
-            # rich half a minute.
-            rows = (
-                args.rows
-                if args.rows is not None
-                else (max(console.height - 7, 1) if out.stream.isatty() else DEFAULT_ROWS)
-            )
-            frame = render(view, rows + 7, cluster.config().cluster_name, expand=False)
-            console.print(frame)
+            console = Console(file=out.stream)
+            rows = args.rows if args.rows is not None else max(console.height - 7, 1)
+            console.print(render(view, rows + 7, name, expand=False))
+        else:
+            rows = args.rows if args.rows is not None else DEFAULT_ROWS
+            out.stream.write(plain(view, rows + 7, name))
         return 0
     return live(cluster, view, args.interval)
 

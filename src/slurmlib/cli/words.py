@@ -87,35 +87,67 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
+Cell = str | tuple[str, str]
+"""A table cell: its text, or (text, rich style) for a terminal."""
+
+
+def plain_table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[Cell]],
+    left: Iterable[int] = (0,),
+    show_header: bool = True,
+) -> list[str]:
+    """The lines of a table as plain aligned columns, two spaces apart."""
+    lefts = set(left)
+    texts = [[c if isinstance(c, str) else c[0] for c in row] for row in rows]
+    lines = [list(header), *texts] if show_header else texts
+    widths = [max((len(line[i]) for line in lines), default=0) for i in range(len(header))]
+    return [
+        "  ".join(
+            c.ljust(w) if i in lefts else c.rjust(w)
+            for i, (c, w) in enumerate(zip(line, widths, strict=True))
+        ).rstrip()
+        for line in lines
+    ]
+
+
+def on_terminal(stream: TextIO) -> bool:
+    """Whether ``stream`` is a terminal and rich is there to draw on it.
+
+    Tables are rich (bold headers, colours, cut to the terminal's width) only there:
+    off a terminal they are plain aligned columns, which is what a pipe wants and spares
+    every command piped into another the tenth of a second it takes to load rich.
+    """
+    if not stream.isatty():
+        return False
+    try:
+        import rich  # noqa: F401
+    except ImportError:  # rich is optional (the "cli" extra)
+        return False
+    return True
+
+
 def render_table(
     stream: TextIO,
     header: Sequence[str],
-    rows: Sequence[Sequence[str | tuple[str, str]]],
+    rows: Sequence[Sequence[Cell]],
     left: Iterable[int] = (0,),
     show_header: bool = True,
 ) -> None:
-    """A table like :meth:`Output.table`, with chosen columns left-aligned and optional
-    per-cell styles (``(text, style)``), which rich shows only on a terminal."""
-    cells = [[c if isinstance(c, tuple) else (c, "") for c in row] for row in rows]
-    lefts = set(left)
-    try:
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
-    except ImportError:  # rich is optional: plain aligned columns without it
-        plain = [list(header), *[[text for text, _ in cell_row] for cell_row in cells]]
-        widths = [max(len(line[i]) for line in plain) for i in range(len(header))]
-        for texts in plain if show_header else plain[1:]:
-            line = "  ".join(
-                c.ljust(w) if i in lefts else c.rjust(w)
-                for i, (c, w) in enumerate(zip(texts, widths, strict=True))
-            )
-            stream.write(line.rstrip() + "\n")
+    """A table with chosen columns left-aligned (the others right-aligned) and optional
+    per-cell styles (``(text, style)``), shown only on a terminal."""
+    if not on_terminal(stream):
+        stream.write("".join(line + "\n" for line in plain_table(header, rows, left, show_header)))
         return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    lefts = set(left)
     table = Table(box=None, header_style="bold", show_header=show_header)
     for i, name in enumerate(header):
         table.add_column(name, justify="left" if i in lefts else "right")
-    for row in cells:
-        table.add_row(*(Text(text, style=style) for text, style in row))
-    wide = None if stream.isatty() else 1000
-    Console(file=stream, highlight=False, width=wide).print(table)
+    for row in rows:
+        # Text, not markup: values such as "GrpTRES[cpu]" are data, not styles.
+        table.add_row(*(Text(c) if isinstance(c, str) else Text(c[0], style=c[1]) for c in row))
+    Console(file=stream, highlight=False).print(table)
