@@ -12,6 +12,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -187,3 +188,25 @@ def test_each_sort_orders_as_one_sort_by_the_tuple_of_its_keys(slurm_conf: Path)
             shown = [j for j in jobs if not j.state.finished or "COMPLETING" in j.flags]
             expected = sorted(shown, key=lambda j: tuple(k(j) for k in keys), reverse=reverse)
             assert [j.job_id for j in view.rows] == [j.job_id for j in expected], (name, reverse)
+
+
+def test_the_fast_json_text_is_the_json_of_the_snapshot(slurm_conf: Path) -> None:
+    from slurmlib import Cluster, JobState
+    from slurmlib.cli.top import View, snapshot, snapshot_text
+
+    view = View(states=set(JobState))
+    view.poll(Cluster())
+    assert len(view.rows) >= 10
+    for rows in (None, 3):
+        fast = json.loads(snapshot_text(view, rows))
+        plain = json.loads(json.dumps(snapshot(view, rows)))
+        assert len(fast["jobs"]) == (rows or len(view.rows))
+        # Taken a moment apart: the clock, and with it each job's running time, moves on.
+        assert abs(
+            datetime.fromisoformat(fast.pop("collected_at"))
+            - datetime.fromisoformat(plain.pop("collected_at"))
+        ) < timedelta(seconds=5)
+        for mine, theirs in zip(fast["jobs"], plain["jobs"], strict=True):
+            a, b = mine.pop("time_seconds"), theirs.pop("time_seconds")
+            assert (a is None) == (b is None) and abs((a or 0) - (b or 0)) <= 5
+        assert fast == plain

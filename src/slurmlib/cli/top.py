@@ -12,13 +12,14 @@ snapshot as data.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import select
 import sys
 import termios
 import tty
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,7 +29,7 @@ from typing import Any
 from ..records import Job, Node, Snapshot
 from ..states import JobState
 from .nodes import CATEGORIES, category
-from .words import Cell, age, iso, local_time, on_terminal, plain_table
+from .words import Cell, Memo, age, iso, local_time, on_terminal, plain_table
 
 
 def _by_state(job: Job) -> int:
@@ -175,37 +176,74 @@ class View:
         return sum(n.alloc_cpus for n in nodes), sum(n.cpus for n in nodes)
 
 
-def job_row(job: Job, now: datetime) -> dict[str, Any]:
-    """One job of the ``--json`` snapshot (documented keys)."""
-    started = _started(job)
-    limit = job.time_limit
-    return {
-        "job_id": job.job_id,
-        "label": job_label(job),
-        "array_job_id": job.array_job_id,
-        "array_task_id": job.array_task_id,
-        "name": job.name,
-        "user": job.user_name,
-        "account": job.account,
-        "partition": job.partition,
-        "qos": job.qos,
-        "state": job.state.name,
-        "reason": job.state_reason,
-        "cpus": job.num_cpus,
-        "nodes": job.nodes,
-        "priority": job.priority,
-        "time_seconds": int((now - started).total_seconds()) if started else None,
-        "time_limit_seconds": int(limit.total_seconds()) if isinstance(limit, timedelta) else None,
-        "submit_time": iso(job.submit_time),
-        "start_time": iso(job.start_time),
-    }
+def job_rows(jobs: Iterable[Job], now: datetime) -> list[dict[str, Any]]:
+    """The jobs of the ``--json`` snapshot (documented keys).
+
+    Times and limits repeat from job to job (the records share one object per distinct
+    value), so each is turned into text or seconds once: a queue of 50,000 jobs has a
+    few thousand distinct times.
+    """
+    iso_of: Memo[datetime | None, str | None] = Memo(iso)
+    seconds_since: Memo[datetime | None, int | None] = Memo(
+        lambda t: int((now - t).total_seconds()) if t else None
+    )
+    limit_seconds: Memo[Any, int | None] = Memo(
+        lambda t: int(t.total_seconds()) if isinstance(t, timedelta) else None
+    )
+    state_name = {state: state.name for state in JobState}
+    return [
+        {
+            "job_id": job.job_id,
+            "label": job_label(job),
+            "array_job_id": job.array_job_id,
+            "array_task_id": job.array_task_id,
+            "name": job.name,
+            "user": job.user_name,
+            "account": job.account,
+            "partition": job.partition,
+            "qos": job.qos,
+            "state": state_name[job.state],
+            "reason": job.state_reason,
+            "cpus": job.num_cpus,
+            "nodes": job.nodes,
+            "priority": job.priority,
+            "time_seconds": seconds_since[_started(job)],
+            "time_limit_seconds": limit_seconds[job.time_limit],
+            "submit_time": iso_of[job.submit_time],
+            "start_time": iso_of[job.start_time],
+        }
+        for job in jobs
+    ]
 
 
 def snapshot(view: View, rows: int | None = None) -> dict[str, Any]:
     """The ``--json`` document: summary counts of everything shown, and the first ``rows``
     jobs in the view's order (all of them when None)."""
     now = datetime.now(UTC)
-    shown = view.rows if rows is None else view.rows[:rows]
+    document = _summary(view, now)
+    document["jobs"] = job_rows(_shown(view, rows), now)
+    return document
+
+
+def snapshot_text(view: View, rows: int | None = None) -> str:
+    """:func:`snapshot` as compact JSON text, made faster than ``json.dumps`` of it.
+
+    A queue of 50,000 jobs makes 18 MB of JSON: a dict per job and the encoder walking
+    it take 0.3 s, a third of the whole command. Here each job is one %-format of the
+    texts of its values, each distinct value encoded once by json's own encoders.
+    """
+    now = datetime.now(UTC)
+    head = json.dumps(_summary(view, now), separators=(",", ":"))
+    jobs = ",".join(job_texts(_shown(view, rows), now))
+    return f'{head[:-1]},"jobs":[{jobs}]}}'
+
+
+def _shown(view: View, rows: int | None) -> list[Job]:
+    return view.rows if rows is None else view.rows[:rows]
+
+
+def _summary(view: View, now: datetime) -> dict[str, Any]:
+    """Everything of the ``--json`` document but its jobs."""
     states = view.state_counts
     alloc, total = view.cpu_counts()
     counts = view.node_counts()
@@ -225,8 +263,61 @@ def snapshot(view: View, rows: int | None = None) -> dict[str, Any]:
             "cpus": {"allocated": alloc, "total": total},
         },
         "jobs_total": len(view.rows),
-        "jobs": [job_row(j, now) for j in shown],
     }
+
+
+_JOB_KEYS = (
+    *("job_id", "label", "array_job_id", "array_task_id", "name", "user", "account"),
+    *("partition", "qos", "state", "reason", "cpus", "nodes", "priority", "time_seconds"),
+    *("time_limit_seconds", "submit_time", "start_time"),
+)
+_JOB_FORMAT = "{" + ",".join(f'"{key}":%s' for key in _JOB_KEYS) + "}"
+
+
+def job_texts(jobs: Iterable[Job], now: datetime) -> list[str]:
+    """The JSON text of each job of :func:`job_rows`, the same keys and values."""
+    from json.encoder import encode_basestring_ascii as quoted  # what json.dumps uses
+
+    def text_of(value: str | None) -> str:
+        return "null" if value is None else quoted(value)
+
+    def number(value: int | None) -> str:
+        return "null" if value is None else str(int(value))
+
+    texts: Memo[str | None, str] = Memo(text_of)
+    numbers: Memo[int | None, str] = Memo(number)
+    times: Memo[datetime | None, str] = Memo(lambda t: text_of(iso(t)))
+    seconds_since: Memo[datetime | None, str] = Memo(
+        lambda t: number(int((now - t).total_seconds())) if t else "null"
+    )
+    limit_seconds: Memo[Any, str] = Memo(
+        lambda t: number(int(t.total_seconds())) if isinstance(t, timedelta) else "null"
+    )
+    state_name = {state: quoted(state.name) for state in JobState}
+    return [
+        _JOB_FORMAT
+        % (
+            job.job_id,
+            quoted(job_label(job)),
+            numbers[job.array_job_id],
+            numbers[job.array_task_id],
+            texts[job.name],
+            texts[job.user_name],
+            texts[job.account],
+            texts[job.partition],
+            texts[job.qos],
+            state_name[job.state],
+            texts[job.state_reason],
+            numbers[job.num_cpus],
+            texts[job.nodes],
+            numbers[job.priority],
+            seconds_since[_started(job)],
+            limit_seconds[job.time_limit],
+            times[job.submit_time],
+            times[job.start_time],
+        )
+        for job in jobs
+    ]
 
 
 _COLUMNS: tuple[str, ...] = (
@@ -412,7 +503,10 @@ def run(args: argparse.Namespace, out: Any) -> int:
     if args.json or not interactive:
         view.poll(cluster)
         if args.json:
-            out.json(snapshot(view, args.rows))
+            if out.stream.isatty():
+                out.json(snapshot(view, args.rows))
+            else:
+                out.stream.write(snapshot_text(view, args.rows) + "\n")
             return 0
         # A frame: the first --rows jobs (a screenful on a terminal), then a count of the
         # rest, as the live view shows it; rendering a 50,000-row table would take rich
