@@ -19,14 +19,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from . import _control, _limits, _queue, _readers, _submit, _topology, native
+from . import _limits, _queue, _readers, _topology, native
 from ._build import bulk_spec as _bulk_spec
-from ._control import JobRef
 from .convert import Unlimited, timestamp
 from .errors import InvalidNodeName, SlurmError
-from .jobspec import JobSpec
 from .native import ffi, lib
 from .records import (
     Config,
@@ -48,6 +46,12 @@ from .records import (
     WillRun,
 )
 from .states import JobState
+
+if TYPE_CHECKING:
+    # The write API is imported by the methods that use it: a read-only program
+    # (every diagnostic command) need not load it.
+    from ._control import JobRef
+    from .jobspec import JobSpec
 
 __all__ = ["Cluster"]
 
@@ -458,36 +462,54 @@ class Cluster:
 
     def submit(self, spec: JobSpec) -> SubmitResult:
         """Submit a batch job; returns its id (and an array's task ids)."""
+        from . import _submit
+
         return _submit.submit(spec)
 
     def will_run(self, spec: JobSpec) -> WillRun:
         """When and where ``spec`` would start, without submitting it (sbatch --test-only)."""
+        from . import _submit
+
         return _submit.will_run(spec)
 
     def cancel(self, job: JobRef, signal: int | str | None = None) -> None:
         """Cancel a job, an array task or a whole array; with ``signal``, signal it instead."""
+        from . import _control
+
         _control.cancel(job, signal)
 
     def signal(self, job: JobRef, signal: int | str, scope: str = "full") -> None:
         """Signal a running job: ``scope`` "full" (every process, the batch script too),
         "batch" (the batch script only) or "steps" (its steps only, scancel's default)."""
+        from . import _control
+
         _control.send_signal(job, signal, scope)
 
     def hold(self, job: JobRef, user: bool = False) -> None:
         """Hold a pending job (``user=True``: a hold its owner may release)."""
+        from . import _control
+
         _control.hold(job, user)
 
     def release(self, job: JobRef) -> None:
+        from . import _control
+
         _control.release(job)
 
     def requeue(self, job: JobRef, hold: bool = False) -> None:
+        from . import _control
+
         _control.requeue(job, hold)
 
     def suspend(self, job: JobRef) -> None:
+        from . import _control
+
         _control.suspend(job)
 
     def resume(self, job: JobRef) -> None:
         """Resume a suspended job (for nodes, see :meth:`resume_nodes`)."""
+        from . import _control
+
         _control.resume(job)
 
     def update_job(
@@ -505,6 +527,8 @@ class Cluster:
         comment: str | None = None,
     ) -> None:
         """Change a job (``scontrol update job``); ``None`` leaves a field as it is."""
+        from . import _control
+
         _control.update_job(
             job,
             time_limit=time_limit,
@@ -523,14 +547,20 @@ class Cluster:
 
     def drain(self, nodes: str | Iterable[str], reason: str) -> None:
         """Let running jobs finish, start no new ones (``State=DRAIN``)."""
+        from . import _control
+
         _control.update_node(nodes, state="DRAIN", reason=reason)
 
     def resume_nodes(self, nodes: str | Iterable[str]) -> None:
         """Return drained or down nodes to service (``State=RESUME``)."""
+        from . import _control
+
         _control.update_node(nodes, state="RESUME")
 
     def down(self, nodes: str | Iterable[str], reason: str) -> None:
         """Mark nodes DOWN: the jobs running on them are killed."""
+        from . import _control
+
         _control.update_node(nodes, state="DOWN", reason=reason)
 
     def update_node(
@@ -547,6 +577,8 @@ class Cluster:
     ) -> None:
         """Change nodes (``scontrol update node``). ``state``: DOWN, DRAIN, FAIL, RESUME,
         UNDRAIN, POWER_DOWN or POWER_UP; DOWN, DRAIN and FAIL need a ``reason``."""
+        from . import _control
+
         _control.update_node(
             nodes,
             state=state,
@@ -581,6 +613,8 @@ class Cluster:
         ``nodes`` (a host list, or "ALL") or ``node_count``, and ``users`` or ``accounts``.
         ``flags`` by scontrol's names: MAINT, IGNORE_JOBS, DAILY, WEEKLY, FLEX, ...
         """
+        from . import _control
+
         return _control.create_reservation(
             name,
             start=start,
@@ -611,6 +645,8 @@ class Cluster:
         features: str | None = None,
     ) -> None:
         """Change a reservation; ``None`` leaves a field as it is."""
+        from . import _control
+
         _control.update_reservation(
             name,
             start=start,
@@ -626,6 +662,8 @@ class Cluster:
         )
 
     def delete_reservation(self, name: str) -> None:
+        from . import _control
+
         _control.delete_reservation(name)
 
     # --- partitions --------------------------------------------------------------------
@@ -651,6 +689,8 @@ class Cluster:
     ) -> None:
         """Create a partition. ``state``: UP, DOWN, DRAIN or INACTIVE; times in minutes or
         as timedelta; ``allow_*`` take names or "ALL"."""
+        from . import _control
+
         _control.create_partition(
             name,
             nodes=nodes,
@@ -689,6 +729,8 @@ class Cluster:
         exclusive_user: bool | None = None,
     ) -> None:
         """Change a partition; ``None`` leaves a setting as it is."""
+        from . import _control
+
         _control.update_partition(
             name,
             nodes=nodes,
@@ -708,6 +750,8 @@ class Cluster:
         )
 
     def delete_partition(self, name: str) -> None:
+        from . import _control
+
         _control.delete_partition(name)
 
 
