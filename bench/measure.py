@@ -28,6 +28,8 @@ class Sample:
     output: str
     paired_seconds: float | None = None
     """A probe's figure for the reference it timed call by call in turn with its own."""
+    paired_difference: float | None = None
+    """The median difference of those pairs (its own minus the reference's)."""
 
 
 class MeasureError(RuntimeError):
@@ -133,6 +135,9 @@ class Series:
         paired = [s.paired_seconds for s in self.samples if s.paired_seconds is not None]
         if len(paired) == len(self.samples):
             row["paired_median_s"] = statistics.median(paired)
+        differences = [s.paired_difference for s in self.samples if s.paired_difference is not None]
+        if len(differences) == len(self.samples):
+            row["paired_difference_median_s"] = statistics.median(differences)
         return row
 
 
@@ -161,6 +166,8 @@ def repeat(
             series.records = reported.get("records")
             paired = reported.get("paired_bare_seconds")
             sample.paired_seconds = None if paired is None else float(paired)
+            difference = reported.get("paired_difference_seconds")
+            sample.paired_difference = None if difference is None else float(difference)
         series.samples.append(sample)
         # A slow command is not run as often: three samples give a median and a spread.
         if len(series.samples) >= 3 and series.median > 20:

@@ -79,27 +79,40 @@ def timed(action: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
-def paired_polls(cluster: Cluster, kind: str, repeat: int) -> tuple[float, float, Any]:
-    """Medians of slurmlib's unchanged poll and of the bare no-change load, taken in turn.
+def paired_polls(cluster: Cluster, kind: str, repeat: int) -> tuple[float, float, float, Any]:
+    """slurmlib's unchanged poll and the bare no-change load, taken call by call in turn.
 
-    Both are a millisecond or so and both are mostly the controller's answer, which is
-    slower while a backfill cycle of a large queue runs (seconds, every half minute):
-    taken call by call in turn, the two see the controller alike, and their difference
-    is slurmlib's own cost. Also (records, whether every poll gave the first snapshot).
+    Both are a millisecond or a few and both are mostly the controller's answer, which
+    is slower while a backfill cycle of a large queue runs and jitters by more than the
+    0.1 ms the target allows: taken in turn, the two see the controller alike, and the
+    median of the differences of the pairs is slurmlib's own cost. Which of the two goes
+    first alternates, so that neither gains from following the other. Gives the medians
+    of the polls and of the bare loads, the median difference, and (records, whether
+    every poll gave the first snapshot).
     """
     load = getattr(cluster, kind)
     first = load()
     _, last = bare_load(kind)
     polls, bares, same = [], [], True
-    for _ in range(repeat):
+
+    def poll() -> None:
+        nonlocal same
         start = time.perf_counter()
         again = load()
         polls.append(time.perf_counter() - start)
         same = same and again is first
+
+    def bare() -> None:
+        nonlocal last
         start = time.perf_counter()
         _, last = bare_load(kind, last)  # follows a change, as slurmlib's cache does
         bares.append(time.perf_counter() - start)
-    return statistics.median(polls), statistics.median(bares), (len(first), same)
+
+    for i in range(repeat):
+        for step in (poll, bare) if i % 2 == 0 else (bare, poll):
+            step()
+    difference = statistics.median(p - b for p, b in zip(polls, bares, strict=True))
+    return statistics.median(polls), statistics.median(bares), difference, (len(first), same)
 
 
 def main(action: str, repeat: int) -> dict[str, Any]:
@@ -109,7 +122,7 @@ def main(action: str, repeat: int) -> dict[str, Any]:
     if action == "baseline":
         return {"seconds": 0.0, "records": None}
     if action.startswith("rpc-nochange-"):
-        polled, bare, _ = paired_polls(cluster, kind, repeat)
+        polled, bare, _, _ = paired_polls(cluster, kind, repeat)
         return {"seconds": bare, "records": 0, "paired_poll_seconds": polled}
     if action.startswith("rpc-"):
         seconds, (count, _) = timed(lambda: bare_load(kind), repeat)
@@ -119,12 +132,13 @@ def main(action: str, repeat: int) -> dict[str, Any]:
         seconds, snapshot = timed(lambda: (cluster.forget(), load())[1], repeat)
         return {"seconds": seconds, "records": len(snapshot)}
     if action.startswith("poll-"):
-        polled, bare, (records, same) = paired_polls(cluster, kind, repeat)
+        polled, bare, difference, (records, same) = paired_polls(cluster, kind, repeat)
         return {
             "seconds": polled,
             "records": records,
             "same_snapshot": same,
             "paired_bare_seconds": bare,
+            "paired_difference_seconds": difference,
         }
     if action == "limits":
         seconds, limits = timed(cluster.limits, repeat)

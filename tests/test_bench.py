@@ -76,6 +76,8 @@ def test_quick_bench_measures_slurmlib_against_the_rpc_and_slurms_tools(quick_ru
     # The unchanged polls carry the no-change RPC timed in turn with them.
     poll = jobs["slurmlib Cluster.jobs() unchanged poll"]
     assert 0 < poll["paired_median_s"] < jobs["bare RPC: load + free jobs"]["median_s"]
+    # Our own cost per poll: a few microseconds, far below the poll itself.
+    assert abs(poll["paired_difference_median_s"]) < poll["median_s"]
     points = results["scaling"]["points"]
     assert [p["jobs"] for p in points] == [100, 300]
     for point in points:
