@@ -205,8 +205,19 @@ def measure(runs: int, quick: bool) -> dict[str, Any]:
 
     return {
         "groups": {name: [s.as_dict() for s in series] for name, series in groups.items()},
+        "memory": {"jobs": memory("jobs")},
         "slurmrestd": restd.LAST_INFO,
     }
+
+
+def memory(kind: str) -> dict[str, Any]:
+    """The Python memory a snapshot's records hold, per record (one run: it is a count)."""
+    done = subprocess.run(
+        [PYTHON, "-m", "bench.probe", f"memory-{kind}"], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1:] or ["failed"]}
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
 def main() -> int:

@@ -112,6 +112,17 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                     "PASS" if extra_ms <= 0.1 else "MISS",
                 )
             )
+    held = results["controller"].get("memory", {}).get("jobs", {})
+    if "python_bytes_per_record" in held:
+        per_record = held["python_bytes_per_record"]
+        rows.append(
+            (
+                "jobs snapshot <= 2 KB of Python memory per record",
+                f"{per_record:,.0f} B per record ({held['records']:,} records; "
+                f"{held['peak_python_bytes_per_record']:,.0f} B at the peak of the load)",
+                "PASS" if per_record <= 2048 else "MISS",
+            )
+        )
     for row in groups.get("subcommands", []):
         if row["name"].startswith("slurmlib ") and "median_s" in row:
             rows.append(

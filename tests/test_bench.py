@@ -78,6 +78,10 @@ def test_quick_bench_measures_slurmlib_against_the_rpc_and_slurms_tools(quick_ru
     assert 0 < poll["paired_median_s"] < jobs["bare RPC: load + free jobs"]["median_s"]
     # Our own cost per poll: a few microseconds, far below the poll itself.
     assert abs(poll["paired_difference_median_s"]) < poll["median_s"]
+    # The Python memory of the snapshot's records, counted by tracemalloc.
+    held = results["controller"]["memory"]["jobs"]
+    assert held["records"] >= 1
+    assert 100 < held["python_bytes_per_record"] <= held["peak_python_bytes_per_record"]
     points = results["scaling"]["points"]
     assert [p["jobs"] for p in points] == [100, 300]
     for point in points:
