@@ -15,7 +15,7 @@ but not all of its CPUs are allocated).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -168,12 +168,9 @@ PARTITIONS = RecordSpec(
     ),
 )
 
-QUEUE = RecordSpec(
+QUEUE = replace(
+    JOBS,
     name="queue",
-    struct="slurm_job_info_t",
-    message="job_info_msg_t",
-    array="job_array",
-    count="record_count",
     ints=("job_id", "job_state", "priority", "submit_time"),
     strings=("partition",),
 )
