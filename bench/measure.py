@@ -28,8 +28,23 @@ class Sample:
     output: str
     paired_seconds: float | None = None
     """A probe's figure for the reference it timed call by call in turn with its own."""
-    paired_difference: float | None = None
-    """The median difference of those pairs (its own minus the reference's)."""
+    paired_differences: list[float] | None = None
+    """The differences of those pairs (its own minus the reference's)."""
+    paired_cpu_differences: list[float] | None = None
+    """The same in the CPU time of the probe's process."""
+    pairs: tuple[int, int] | None = None
+    """(pairs taken, pairs in which both calls were answered "no change")."""
+
+
+def median_interval(values: Sequence[float]) -> tuple[float, float]:
+    """A 95% confidence interval of the median of ``values``, from their order statistics
+    (no assumption on their distribution): the ranks n/2 -+ 1.96 sqrt(n)/2."""
+    ordered = sorted(values)
+    n = len(ordered)
+    half = 1.96 * n**0.5 / 2
+    low = max(int(n / 2 - half), 0)
+    high = min(int(n / 2 + half + 0.5), n - 1)
+    return ordered[low], ordered[high]
 
 
 class MeasureError(RuntimeError):
@@ -135,9 +150,19 @@ class Series:
         paired = [s.paired_seconds for s in self.samples if s.paired_seconds is not None]
         if len(paired) == len(self.samples):
             row["paired_median_s"] = statistics.median(paired)
-        differences = [s.paired_difference for s in self.samples if s.paired_difference is not None]
-        if len(differences) == len(self.samples):
+        # The pairs of all runs pooled: one run's median of a few dozen pairs still
+        # jitters by more than the tenth of a millisecond a poll target is about.
+        differences = [d for s in self.samples for d in s.paired_differences or ()]
+        if differences:
             row["paired_difference_median_s"] = statistics.median(differences)
+            row["paired_difference_interval_s"] = median_interval(differences)
+        cpu = [d for s in self.samples for d in s.paired_cpu_differences or ()]
+        if cpu:
+            row["paired_cpu_difference_median_s"] = statistics.median(cpu)
+        counts = [s.pairs for s in self.samples if s.pairs is not None]
+        if counts:
+            row["paired_pairs"] = sum(taken for taken, _ in counts)
+            row["paired_unchanged_pairs"] = sum(kept for _, kept in counts)
         return row
 
 
@@ -166,8 +191,17 @@ def repeat(
             series.records = reported.get("records")
             paired = reported.get("paired_bare_seconds")
             sample.paired_seconds = None if paired is None else float(paired)
-            difference = reported.get("paired_difference_seconds")
-            sample.paired_difference = None if difference is None else float(difference)
+            differences = reported.get("paired_differences_seconds")
+            if differences is not None:
+                sample.paired_differences = [float(d) for d in differences]
+            cpu = reported.get("paired_cpu_differences_seconds")
+            if cpu is not None:
+                sample.paired_cpu_differences = [float(d) for d in cpu]
+            if "paired_pairs" in reported:
+                sample.pairs = (
+                    int(reported["paired_pairs"]),
+                    int(reported["paired_unchanged_pairs"]),
+                )
         series.samples.append(sample)
         # A slow command is not run as often: three samples give a median and a spread.
         if len(series.samples) >= 3 and series.median > 20:

@@ -10,8 +10,8 @@ Actions: ``baseline`` (set-up only, for the memory of an idle process), ``rpc-jo
 ``rpc-nodes``, ``rpc-partitions`` (load + free, no conversion: the floor),
 ``snapshot-jobs``, ``snapshot-nodes``, ``snapshot-partitions`` (slurmlib, everything
 converted), ``rpc-nochange-jobs``/``-nodes`` (the bare load answered "no change"),
-``poll-jobs``/``poll-nodes`` (slurmlib's unchanged incremental load; both of these time
-the two calls in turn, see :func:`paired_polls`), ``limits``,
+``poll-jobs``/``poll-nodes`` (slurmlib's unchanged incremental load, timed in turn with
+the bare one, see :func:`paired_polls`), ``limits``,
 ``db-jobs`` (accounting records through ``slurmlib.db``; ``BENCH_DB_DAYS`` back).
 """
 
@@ -52,8 +52,8 @@ _BARE = {
 }
 
 
-def bare_load(kind: str, update_time: int = 0) -> tuple[int, int]:
-    """(records, last_update) of one load + free; (0, update_time) on "no change"."""
+def bare_load(kind: str, update_time: int = 0) -> tuple[int | None, int]:
+    """(records, last_update) of one load + free; (None, update_time) on "no change"."""
     ctype, call, free = _BARE[kind]
     out = ffi.new(ctype + " **")
     rc = call(update_time, out)
@@ -62,7 +62,7 @@ def bare_load(kind: str, update_time: int = 0) -> tuple[int, int]:
         if code == NO_CHANGE:
             if out[0] != ffi.NULL:
                 free(out[0])
-            return 0, update_time
+            return None, update_time
         native.check(rc, f"loading {kind}")
     msg = out[0]
     count, last = int(msg.record_count), int(msg.last_update)
@@ -79,40 +79,67 @@ def timed(action: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
-def paired_polls(cluster: Cluster, kind: str, repeat: int) -> tuple[float, float, float, Any]:
+def paired_polls(cluster: Cluster, kind: str, repeat: int) -> dict[str, Any]:
     """slurmlib's unchanged poll and the bare no-change load, taken call by call in turn.
 
     Both are a millisecond or a few and both are mostly the controller's answer, which
     is slower while a backfill cycle of a large queue runs and jitters by more than the
     0.1 ms the target allows: taken in turn, the two see the controller alike, and the
     median of the differences of the pairs is slurmlib's own cost. Which of the two goes
-    first alternates, so that neither gains from following the other. Gives the medians
-    of the polls and of the bare loads, the median difference, and (records, whether
-    every poll gave the first snapshot).
+    first alternates, so that neither gains from following the other. A pair counts only
+    when both calls were answered "no change": on a site-sized state node records change
+    every few seconds (pings, not-responding flags), and a pair in which either call
+    fetched data measures a full load, not a poll.
     """
     load = getattr(cluster, kind)
-    first = load()
+    previous = first = load()
     _, last = bare_load(kind)
-    polls, bares, same = [], [], True
+    # (wall seconds, CPU seconds of this process, answered "no change")
+    polls: list[tuple[float, float, bool]] = []
+    bares: list[tuple[float, float, bool]] = []
 
     def poll() -> None:
-        nonlocal same
-        start = time.perf_counter()
+        nonlocal previous
+        start, cpu = time.perf_counter(), time.process_time()
         again = load()
-        polls.append(time.perf_counter() - start)
-        same = same and again is first
+        polls.append((time.perf_counter() - start, time.process_time() - cpu, again is previous))
+        previous = again
 
     def bare() -> None:
         nonlocal last
-        start = time.perf_counter()
-        _, last = bare_load(kind, last)  # follows a change, as slurmlib's cache does
-        bares.append(time.perf_counter() - start)
+        start, cpu = time.perf_counter(), time.process_time()
+        records, last = bare_load(kind, last)  # follows a change, as slurmlib's cache does
+        bares.append((time.perf_counter() - start, time.process_time() - cpu, records is None))
 
     for i in range(repeat):
         for step in (poll, bare) if i % 2 == 0 else (bare, poll):
             step()
-    difference = statistics.median(p - b for p, b in zip(polls, bares, strict=True))
-    return statistics.median(polls), statistics.median(bares), difference, (len(first), same)
+    every = list(zip(polls, bares, strict=True))
+    unchanged = [(p, b) for p, b in every if p[2] and b[2]]
+    return {
+        "poll_seconds": statistics.median(p[0] for p, _ in unchanged or every),
+        "bare_seconds": statistics.median(b[0] for _, b in unchanged or every),
+        "differences": [p[0] - b[0] for p, b in unchanged],
+        # This process's own CPU time: the controller's share of a poll, and its jitter,
+        # are not in it, so it shows what the client side of each call costs.
+        "cpu_differences": [p[1] - b[1] for p, b in unchanged],
+        "pairs": len(polls),
+        "unchanged_pairs": len(unchanged),
+        "records": len(first),
+    }
+
+
+def no_change_loads(kind: str, repeat: int) -> float:
+    """The median of ``repeat`` bare loads answered "no change" (a load that fetched
+    data, because the records changed meanwhile, is not counted)."""
+    _, last = bare_load(kind)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        records, last = bare_load(kind, last)
+        if records is None:
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def main(action: str, repeat: int) -> dict[str, Any]:
@@ -122,8 +149,7 @@ def main(action: str, repeat: int) -> dict[str, Any]:
     if action == "baseline":
         return {"seconds": 0.0, "records": None}
     if action.startswith("rpc-nochange-"):
-        polled, bare, _, _ = paired_polls(cluster, kind, repeat)
-        return {"seconds": bare, "records": 0, "paired_poll_seconds": polled}
+        return {"seconds": no_change_loads(kind, repeat), "records": 0}
     if action.startswith("rpc-"):
         seconds, (count, _) = timed(lambda: bare_load(kind), repeat)
         return {"seconds": seconds, "records": count}
@@ -132,13 +158,16 @@ def main(action: str, repeat: int) -> dict[str, Any]:
         seconds, snapshot = timed(lambda: (cluster.forget(), load())[1], repeat)
         return {"seconds": seconds, "records": len(snapshot)}
     if action.startswith("poll-"):
-        polled, bare, difference, (records, same) = paired_polls(cluster, kind, repeat)
+        pairs = paired_polls(cluster, kind, repeat)
         return {
-            "seconds": polled,
-            "records": records,
-            "same_snapshot": same,
-            "paired_bare_seconds": bare,
-            "paired_difference_seconds": difference,
+            "seconds": pairs["poll_seconds"],
+            "records": pairs["records"],
+            "paired_bare_seconds": pairs["bare_seconds"],
+            # Every difference, not their median: the bench pools the pairs of all runs.
+            "paired_differences_seconds": pairs["differences"],
+            "paired_cpu_differences_seconds": pairs["cpu_differences"],
+            "paired_pairs": pairs["pairs"],
+            "paired_unchanged_pairs": pairs["unchanged_pairs"],
         }
     if action == "memory-jobs":
         # What the records of a snapshot hold in Python objects, strings and caches

@@ -78,6 +78,12 @@ def test_quick_bench_measures_slurmlib_against_the_rpc_and_slurms_tools(quick_ru
     assert 0 < poll["paired_median_s"] < jobs["bare RPC: load + free jobs"]["median_s"]
     # Our own cost per poll: a few microseconds, far below the poll itself.
     assert abs(poll["paired_difference_median_s"]) < poll["median_s"]
+    # Only pairs in which both calls were answered "no change" count.
+    assert 1 <= poll["paired_unchanged_pairs"] <= poll["paired_pairs"]
+    low, high = poll["paired_difference_interval_s"]
+    assert low <= poll["paired_difference_median_s"] <= high
+    # The client's CPU time per poll: no more than its wall time.
+    assert abs(poll["paired_cpu_difference_median_s"]) < poll["median_s"]
     # The Python memory of the snapshot's records, counted by tracemalloc.
     held = results["controller"]["memory"]["jobs"]
     assert held["records"] >= 1
@@ -94,3 +100,12 @@ def test_quick_bench_draws_the_scaling_plot(quick_run: Path) -> None:
     png = quick_run.with_name("scaling.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "![time against queue length](scaling.png)" in quick_run.read_text()
+
+
+def test_median_interval_is_order_statistics_around_the_median() -> None:
+    from bench.measure import median_interval
+
+    # n = 100: ranks 50 -+ 9.8, i.e. the 41st and the 60th smallest.
+    assert median_interval([float(v) for v in range(100)]) == (40.0, 60.0)
+    assert median_interval([3.0, 1.0, 2.0]) == (1.0, 3.0)
+    assert median_interval([5.0]) == (5.0, 5.0)
