@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import gc
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
@@ -80,6 +81,11 @@ def read(spec: RecordSpec, msg: Any) -> tuple[list[int], list[str | None]]:
     return values, strings
 
 
+_paused = 0  # builds running now (threads may build at once)
+_resume = False  # whether the first of them found the collector running
+_paused_lock = threading.Lock()
+
+
 @contextmanager
 def no_collection() -> Iterator[None]:
     """The cyclic garbage collector paused while a message's records are built.
@@ -87,15 +93,21 @@ def no_collection() -> Iterator[None]:
     Building 50,000 records allocates a few hundred thousand containers, which triggers
     collections that walk every record made so far (a third of the conversion time) and
     can free nothing: records hold no cycles. Reference counting still frees as usual.
+    Counted: the first build pauses it (if it was running), the last one resumes it.
     """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
+    global _paused, _resume
+    with _paused_lock:
+        _paused += 1
+        if _paused == 1:
+            _resume = gc.isenabled()
+            gc.disable()
     try:
         yield
     finally:
-        gc.enable()
+        with _paused_lock:
+            _paused -= 1
+            if _paused == 0 and _resume:
+                gc.enable()
 
 
 def rows(values: list[T], width: int) -> Iterator[tuple[T, ...]]:

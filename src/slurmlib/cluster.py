@@ -14,6 +14,7 @@ nothing changed, the same snapshot object comes back and nothing is converted ag
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -150,12 +151,15 @@ class Cluster:
                 _readers.license,
             ),
         }
+        self._kind_locks = {kind: threading.Lock() for kind in self._loaders}
 
     # --- the incremental loading machinery ---------------------------------------------
 
     def _load(self, kind: str) -> Snapshot[Any]:
         loader = self._loaders[kind]
-        with native.api_lock:
+        # One load of a kind at a time (a second caller then gets the no-change answer);
+        # loads of different kinds run side by side.
+        with self._kind_locks[kind], native.concurrent_load():
             cached = self._cache.get(kind)
             out = ffi.new(loader.ctype + " **")
             rc = loader.call(cached.update_time if cached else 0, out)
@@ -197,8 +201,9 @@ class Cluster:
 
     def forget(self) -> None:
         """Drop the remembered messages: the next loads fetch and convert everything."""
-        with native.api_lock:
-            self._cache.clear()
+        for kind, lock in self._kind_locks.items():
+            with lock:
+                self._cache.pop(kind, None)
 
     # --- nodes ------------------------------------------------------------------------
 
@@ -307,12 +312,10 @@ class Cluster:
         :class:`InvalidJobId` when the controller has no such job.
         """
         _check_job_id(job_id)
-        with native.api_lock:
-            held = "jobs" in self._cache
-        if held or not hasattr(lib, _bulk_spec.QUEUE.function):
+        if "jobs" in self._cache or not hasattr(lib, _bulk_spec.QUEUE.function):
             found = _queue.position(self.jobs().records, job_id)
         else:
-            with native.api_lock:
+            with native.concurrent_load():
                 out = ffi.new("job_info_msg_t **")
                 native.check(lib.slurm_load_jobs(0, out, _SHOW_ALL), "loading the queue")
                 if out[0] == ffi.NULL:

@@ -29,7 +29,7 @@ from typing import Any
 from ..records import Job, Node, Snapshot
 from ..states import JobState
 from .nodes import CATEGORIES, category
-from .words import Cell, Memo, age, iso, local_time, on_terminal, plain_table
+from .words import Cell, Memo, age, iso, local_time, on_terminal, plain_table, side_by_side
 
 
 def _by_state(job: Job) -> int:
@@ -106,7 +106,7 @@ class View:
 
     def poll(self, cluster: Any) -> bool:
         """Load again; True when the controller had something new."""
-        jobs, nodes = cluster.jobs(), cluster.nodes()
+        jobs, nodes = side_by_side(cluster.jobs, cluster.nodes)
         self.polls += 1
         # An unchanged incremental load gives back the very same snapshot object.
         changed = jobs is not self.jobs or nodes is not self.nodes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Generic, TextIO, TypeVar
@@ -24,6 +25,34 @@ class Memo(dict[K, V], Generic[K, V]):
 
 
 _NUMBERED = re.compile(r"^(.*?)(\d+)$")
+
+
+def side_by_side(first: Callable[[], V], second: Callable[[], K]) -> tuple[V, K]:
+    """``(first(), second())``, with ``second`` run in a thread meanwhile.
+
+    For two loads: slurmlib's loads of different kinds run at once, so the short one is
+    answered and converted while the controller is still packing the long one (the 50,000
+    jobs of a large queue keep it busy for a fifth of a second). An error of either is
+    raised here, the first call's first.
+    """
+    box: list[K] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            box.append(second())
+        except BaseException as exc:  # handed to the caller below
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="slurmlib-load", daemon=True)
+    thread.start()
+    try:
+        result = first()
+    finally:
+        thread.join()
+    if failed:
+        raise failed[0]
+    return result, box[0]
 
 
 def compress_hostlist(names: Iterable[str]) -> str:
