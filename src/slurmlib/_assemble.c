@@ -571,9 +571,244 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(join_doc,
+"join(rows, getters, memos, pieces, sep) -> str\n\n"
+"One text for many rows, each the ``pieces`` with a value between each two of them.\n"
+"Value ``i`` of a row comes from ``getters[i]``: an attribute name (str), or a list\n"
+"holding one value per row. ``memos[i]`` turns it into its text: a mapping is\n"
+"subscripted with the value (a dict subclass computes a missing one in __missing__), a\n"
+"callable is called with it (None is ``null`` without a call), and with None an int is\n"
+"printed in decimal, a str put as it is, None as ``null``. The rows' texts are joined by\n"
+"``sep``.");
+
+/* A value of join: its text (a new reference), or, when text is NULL, an int to print. */
+typedef struct {
+    PyObject *text;
+    long long number;
+} join_value_t;
+
+static Py_ssize_t
+decimal_length(long long number)
+{
+    unsigned long long magnitude = number < 0 ? 0ULL - (unsigned long long) number
+                                              : (unsigned long long) number;
+    Py_ssize_t length = number < 0 ? 2 : 1;
+    while (magnitude >= 10) {
+        magnitude /= 10;
+        length++;
+    }
+    return length;
+}
+
+static Py_UCS1 *
+put_decimal(Py_UCS1 *out, long long number, Py_ssize_t length)
+{
+    unsigned long long magnitude = number < 0 ? 0ULL - (unsigned long long) number
+                                              : (unsigned long long) number;
+    Py_UCS1 *at = out + length;
+    do {
+        *--at = (Py_UCS1) ('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude);
+    if (number < 0)
+        *--at = '-';
+    return out + length;
+}
+
+/* The value of `item` that `getter` names, a new reference. Read from the slot at
+ * `offset` when the row is of the class the offsets were found in. */
+static PyObject *
+join_get(PyObject *item, PyObject *getter, Py_ssize_t row, PyTypeObject *cls, Py_ssize_t offset)
+{
+    PyObject *value;
+    if (PyList_Check(getter)) {
+        value = PyList_GET_ITEM(getter, row);
+    } else if (offset > 0 && Py_TYPE(item) == cls) {
+        value = *(PyObject **) ((char *) item + offset);
+        if (value == NULL) {
+            PyErr_Format(PyExc_AttributeError, "%s.%U is not set", cls->tp_name, getter);
+            return NULL;
+        }
+    } else {
+        return PyObject_GetAttr(item, getter);
+    }
+    Py_INCREF(value);
+    return value;
+}
+
+/* The values are gathered first (text references and ints, in row order) and the result
+ * made in one allocation: no intermediate string per row, nor per distinct int. */
+static PyObject *
+join(PyObject *module, PyObject *args)
+{
+    PyObject *rows, *getters, *memos, *pieces, *sep, *result = NULL;
+    join_value_t *values = NULL;
+    Py_ssize_t *offsets = NULL;
+    PyTypeObject *cls = NULL;
+    Py_ssize_t n_rows, width, row, i, made = 0, length = 0, pieces_length = 0;
+    int ascii = 1;
+    (void) module;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!U:join", &PyList_Type, &rows, &PyTuple_Type,
+                          &getters, &PyTuple_Type, &memos, &PyTuple_Type, &pieces, &sep))
+        return NULL;
+    n_rows = PyList_GET_SIZE(rows);
+    width = PyTuple_GET_SIZE(getters);
+    if (PyTuple_GET_SIZE(memos) != width || PyTuple_GET_SIZE(pieces) != width + 1) {
+        PyErr_SetString(PyExc_ValueError,
+                        "join: one memo per getter and one piece more than getters");
+        return NULL;
+    }
+    for (i = 0; i <= width; i++) {
+        PyObject *piece = PyTuple_GET_ITEM(pieces, i);
+        if (!PyUnicode_Check(piece)) {
+            PyErr_Format(PyExc_TypeError, "join: piece %zd is not a str", i);
+            return NULL;
+        }
+        pieces_length += PyUnicode_GET_LENGTH(piece);
+        ascii &= PyUnicode_IS_ASCII(piece);
+    }
+    ascii &= PyUnicode_IS_ASCII(sep);
+    if ((offsets = PyMem_Calloc((size_t) width + 1, sizeof(Py_ssize_t))) == NULL)
+        return PyErr_NoMemory();
+    if (n_rows)
+        cls = Py_TYPE(PyList_GET_ITEM(rows, 0));
+    for (i = 0; i < width; i++) {
+        PyObject *getter = PyTuple_GET_ITEM(getters, i);
+        if (PyList_Check(getter) ? PyList_GET_SIZE(getter) != n_rows : !PyUnicode_Check(getter)) {
+            PyErr_Format(PyExc_ValueError,
+                         "join: getter %zd is neither an attribute name nor a list of one "
+                         "value per row", i);
+            goto done;
+        }
+        /* A slot of the rows' class is read directly; anything else through getattr. */
+        if (cls != NULL && PyUnicode_Check(getter) && cls->tp_dict != NULL
+            && (offsets[i] = slot_offset(cls, getter)) < 0) {
+            PyErr_Clear();
+            offsets[i] = 0;
+        }
+    }
+    if (n_rows == 0) {
+        result = PyUnicode_New(0, 127);
+        goto done;
+    }
+    if ((size_t) n_rows > PY_SSIZE_T_MAX / sizeof(join_value_t) / (size_t) (width ? width : 1)
+        || (values = PyMem_Malloc((size_t) (n_rows * (width ? width : 1)) * sizeof(join_value_t))) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (row = 0; row < n_rows; row++) {
+        PyObject *item = PyList_GET_ITEM(rows, row);
+        for (i = 0; i < width; i++) {
+            PyObject *memo = PyTuple_GET_ITEM(memos, i), *value, *text = NULL;
+            join_value_t *at = &values[made];
+            if ((value = join_get(item, PyTuple_GET_ITEM(getters, i), row, cls, offsets[i])) == NULL)
+                goto done;
+            at->number = 0;
+            if (memo != Py_None && (value != Py_None || !PyCallable_Check(memo))) {
+                text = PyCallable_Check(memo) ? PyObject_CallOneArg(memo, value)
+                                              : PyObject_GetItem(memo, value);
+            } else if (PyUnicode_Check(value)) {
+                text = value;
+                Py_INCREF(text);
+            } else if (value == Py_None) {
+                static PyObject *null_text; /* one "null" for the process */
+                if (null_text == NULL)
+                    null_text = PyUnicode_InternFromString("null");
+                text = null_text;
+                Py_XINCREF(text);
+            } else if (PyLong_Check(value) && !PyBool_Check(value)) {
+                int overflow;
+                at->number = PyLong_AsLongLongAndOverflow(value, &overflow);
+                if (overflow)  /* beyond 64 bits: Python prints it */
+                    text = PyLong_Type.tp_repr(value);
+                else if (at->number == -1 && PyErr_Occurred()) {
+                    Py_DECREF(value);
+                    goto done;
+                }
+            } else {
+                PyErr_Format(PyExc_TypeError,
+                             "join: value %zd of row %zd is a %.100s, not an int or a str", i, row,
+                             Py_TYPE(value)->tp_name);
+                Py_DECREF(value);
+                goto done;
+            }
+            if (text != NULL || memo != Py_None || value == Py_None || PyUnicode_Check(value)) {
+                Py_DECREF(value);
+                if (text == NULL)
+                    goto done;
+                if (!PyUnicode_Check(text)) {
+                    PyErr_Format(PyExc_TypeError, "join: memo %zd gave a %.100s, not a str",
+                                 i, Py_TYPE(text)->tp_name);
+                    Py_DECREF(text);
+                    goto done;
+                }
+                length += PyUnicode_GET_LENGTH(text);
+                ascii &= PyUnicode_IS_ASCII(text);
+            } else {
+                Py_DECREF(value);
+                length += decimal_length(at->number);
+            }
+            at->text = text;
+            made++;
+        }
+    }
+    length += n_rows * pieces_length + (n_rows - 1) * PyUnicode_GET_LENGTH(sep);
+    if (ascii) {
+        Py_UCS1 *out;
+        if ((result = PyUnicode_New(length, 127)) == NULL)
+            goto done;
+        out = PyUnicode_1BYTE_DATA(result);
+#define PUT(s) do { Py_ssize_t l_ = PyUnicode_GET_LENGTH(s); \
+                    memcpy(out, PyUnicode_1BYTE_DATA(s), (size_t) l_); out += l_; } while (0)
+        for (row = 0; row < n_rows; row++) {
+            if (row)
+                PUT(sep);
+            for (i = 0; i < width; i++) {
+                join_value_t *value = &values[row * width + i];
+                PUT(PyTuple_GET_ITEM(pieces, i));
+                if (value->text != NULL)
+                    PUT(value->text);
+                else
+                    out = put_decimal(out, value->number, decimal_length(value->number));
+            }
+            PUT(PyTuple_GET_ITEM(pieces, width));
+        }
+#undef PUT
+    } else {
+        /* Rare (the texts are usually ASCII-escaped JSON): let Python join the parts. */
+        PyObject *parts = PyList_New(0), *empty;
+        int failed = parts == NULL;
+        for (row = 0; row < n_rows && !failed; row++) {
+            failed = row && PyList_Append(parts, sep) < 0;
+            for (i = 0; i < width && !failed; i++) {
+                join_value_t *value = &values[row * width + i];
+                PyObject *made_text = NULL, *text = value->text;
+                if (text == NULL)
+                    text = made_text = PyUnicode_FromFormat("%lld", value->number);
+                failed = text == NULL || PyList_Append(parts, PyTuple_GET_ITEM(pieces, i)) < 0
+                    || PyList_Append(parts, text) < 0;
+                Py_XDECREF(made_text);
+            }
+            failed = failed || PyList_Append(parts, PyTuple_GET_ITEM(pieces, width)) < 0;
+        }
+        if (!failed && (empty = PyUnicode_New(0, 127)) != NULL) {
+            result = PyUnicode_Join(empty, parts);
+            Py_DECREF(empty);
+        }
+        Py_XDECREF(parts);
+    }
+done:
+    for (i = 0; i < made; i++)
+        Py_XDECREF(values[i].text);
+    PyMem_Free(values);
+    PyMem_Free(offsets);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"build", build, METH_VARARGS, build_doc},
     {"split", split, METH_VARARGS, split_doc},
+    {"join", join, METH_VARARGS, join_doc},
     {NULL, NULL, 0, NULL},
 };
 

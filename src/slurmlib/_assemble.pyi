@@ -11,3 +11,10 @@ def build(
     caches: tuple[Any, ...],
 ) -> list[Any]: ...
 def split(text: Any, count: int, width: int, nulls: Any) -> list[str | None]: ...
+def join(
+    rows: list[Any],
+    getters: tuple[str | list[Any], ...],
+    memos: tuple[Any, ...],
+    pieces: tuple[str, ...],
+    sep: str,
+) -> str: ...

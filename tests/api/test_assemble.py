@@ -286,3 +286,89 @@ def test_split_refuses_text_that_does_not_match_its_layout(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         _assemble.split(text, count, width, array.array("I", nulls))
+
+
+# --- join: the text of many rows ----------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Row:
+    number: int | None
+    word: str | None
+
+
+class Loose:
+    """Not slotted: its values are found through getattr."""
+
+    def __init__(self, number: int | None, word: str | None) -> None:
+        self.number = number
+        self.word = word
+
+
+PIECES = ('{"n":', ',"w":', "}")
+
+
+def quote(value: Any) -> str:
+    return '"' + str(value) + '"'
+
+
+def test_join_prints_ints_and_nulls_and_asks_memos_for_the_rest() -> None:
+    rows = [Row(1, "a"), Row(None, None), Row(-(2**63), "b"), Row(2**70, "a")]
+    memo = _bulk.Cache(quote)
+    text = _assemble.join(rows, ("number", "word"), (None, memo), PIECES, ",")
+    assert text == (
+        '{"n":1,"w":"a"},{"n":null,"w":"None"},'
+        f'{{"n":{-(2**63)},"w":"b"}},{{"n":{2**70},"w":"a"}}'
+    )
+    assert set(memo) == {"a", None, "b"}  # each distinct value asked once
+    # A callable is called for each value but None, which is null without a call.
+    assert _assemble.join(rows[:2], ("word",), (quote,), ("[", "]"), ";") == '["a"];[null]'
+    # With no memo a str is put as it is; a list gives one value per row.
+    assert _assemble.join(rows[:2], (["x", 7],), (None,), ("<", ">"), "") == "<x><7>"
+    assert _assemble.join([], ("number",), (None,), ("", ""), ",") == ""
+
+
+def test_join_reads_rows_of_any_class_and_text_beyond_ascii() -> None:
+    rows = [Loose(1, "é"), Row(2, "ü")]  # the second is not of the first row's class
+    text = _assemble.join(rows, ("number", "word"), (None, quote), PIECES, "·")
+    assert text == '{"n":1,"w":"é"}·{"n":2,"w":"ü"}'
+
+
+@pytest.mark.parametrize(
+    ("getters", "memos", "pieces", "error", "message"),
+    [
+        (("number",), (None, None), ("", ""), ValueError, "one memo per getter"),
+        (("number",), (None,), ("",), ValueError, "one piece more"),
+        (([1],), (None,), ("", ""), ValueError, "one value per row"),
+        ((3,), (None,), ("", ""), ValueError, "attribute name"),
+        (("number",), (None,), ("", 5), TypeError, "piece 1"),
+        (("absent",), (None,), ("", ""), AttributeError, "absent"),
+        (("word",), ({},), ("", ""), KeyError, "a"),
+        (("number",), ({1: 2},), ("", ""), TypeError, "gave a int"),
+        (([1.5, 2.5],), (None,), ("", ""), TypeError, "float, not an int or a str"),
+        (([True, False],), (None,), ("", ""), TypeError, "bool"),
+    ],
+)
+def test_a_bad_join_is_a_typed_error_and_leaks_nothing(
+    getters: tuple[Any, ...],
+    memos: tuple[Any, ...],
+    pieces: tuple[Any, ...],
+    error: type,
+    message: str,
+) -> None:
+    word = "".join(["a", ""])  # the interned "a": counted before and after
+    rows = [Row(1, word), Row(2, word)]
+    before = sys.getrefcount(word)
+    for _ in range(50):
+        with pytest.raises(error, match=message):
+            _assemble.join(rows, getters, memos, pieces, ",")
+    assert sys.getrefcount(word) == before
+
+
+def test_join_releases_every_text_it_was_given() -> None:
+    text = "".join(['"a', ' text"'])  # held only here and by the memo
+    memo = {"a": text}
+    before = sys.getrefcount(text)
+    for _ in range(100):
+        _assemble.join([Row(1, "a")] * 3, ("word",), (memo,), ("", ""), ",")
+    assert sys.getrefcount(text) == before
