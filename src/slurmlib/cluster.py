@@ -158,8 +158,11 @@ class Cluster:
     def _load(self, kind: str) -> Snapshot[Any]:
         loader = self._loaders[kind]
         # One load of a kind at a time (a second caller then gets the no-change answer);
-        # loads of different kinds run side by side.
-        with self._kind_locks[kind], native.concurrent_load():
+        # loads of different kinds run side by side: the loading RPCs are thread-safe
+        # (slurmrestd runs them from its worker threads at once), so they are not behind
+        # native.api_lock. One thread's load of the nodes is then answered while another's
+        # load of the queue waits for the controller.
+        with self._kind_locks[kind]:
             cached = self._cache.get(kind)
             out = ffi.new(loader.ctype + " **")
             rc = loader.call(cached.update_time if cached else 0, out)
@@ -315,15 +318,15 @@ class Cluster:
         if "jobs" in self._cache or not hasattr(lib, _bulk_spec.QUEUE.function):
             found = _queue.position(self.jobs().records, job_id)
         else:
-            with native.concurrent_load():
-                out = ffi.new("job_info_msg_t **")
-                native.check(lib.slurm_load_jobs(0, out, _SHOW_ALL), "loading the queue")
-                if out[0] == ffi.NULL:
-                    raise SlurmError("loading the queue: the controller sent no data")
-                try:
-                    found = _queue.position_in_message(out[0], job_id)
-                finally:
-                    lib.slurm_free_job_info_msg(out[0])
+            # A load: thread-safe, outside api_lock (see _load).
+            out = ffi.new("job_info_msg_t **")
+            native.check(lib.slurm_load_jobs(0, out, _SHOW_ALL), "loading the queue")
+            if out[0] == ffi.NULL:
+                raise SlurmError("loading the queue: the controller sent no data")
+            try:
+                found = _queue.position_in_message(out[0], job_id)
+            finally:
+                lib.slurm_free_job_info_msg(out[0])
         if found is None:
             raise native.error_for(int(lib.ESLURM_INVALID_JOB_ID), f"ranking job {job_id}")
         return found

@@ -22,8 +22,6 @@ import select
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -49,7 +47,6 @@ __all__ = [
     "built_version",
     "capabilities",
     "check",
-    "concurrent_load",
     "errno_name",
     "error_for",
     "ffi",
@@ -171,32 +168,6 @@ def check(rc: int, context: str = "") -> None:
 # global; cffi releases the GIL around every C call).
 api_lock = threading.RLock()
 
-# The loading RPCs (slurm_load_jobs, slurm_load_node, ...) are thread-safe: slurmrestd
-# runs them from its worker threads at once. They run side by side through this gate
-# instead of behind api_lock, so that one thread's load of the nodes is answered while
-# another's load of the queue waits for the controller; slurm_fini waits for them.
-_loads = threading.Condition(threading.Lock())
-_loads_running = 0
-_closing = False
-
-
-@contextmanager
-def concurrent_load() -> Iterator[None]:
-    """Enter the gate of the thread-safe loading calls (see above); raises once libslurm
-    has been finalised at exit."""
-    global _loads_running
-    with _loads:
-        if _closing:
-            raise SlurmError("libslurm is being finalised: the process is exiting")
-        _loads_running += 1
-    try:
-        yield
-    finally:
-        with _loads:
-            _loads_running -= 1
-            _loads.notify_all()
-
-
 DEFAULT_CONFIG_PATHS = (
     "/etc/slurm/slurm.conf",
     "/etc/slurm-llnl/slurm.conf",
@@ -315,12 +286,12 @@ def init(config: str | os.PathLike[str] | None = None) -> Path:
 
 
 def _fini() -> None:
-    global _finalised, _closing
-    with api_lock, _loads:
-        # No load starts from now on; one in flight (a daemon thread's) finishes first. If
-        # it does not within the wait, Slurm's state is left to the exiting process.
-        _closing = True
-        if not _finalised and _loads.wait_for(lambda: _loads_running == 0, timeout=30):
+    global _finalised
+    with api_lock:
+        # The loading RPCs run outside api_lock (they are thread-safe), so a daemon thread
+        # may be inside one while the process exits: then Slurm's state is left to the
+        # exit instead of being freed under that call.
+        if not _finalised and threading.active_count() == 1:
             _finalised = True
             lib.slurm_fini()
 

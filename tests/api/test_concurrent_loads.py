@@ -1,5 +1,5 @@
-"""Loads of different kinds run side by side; loads of one kind, and the process's exit,
-wait for each other."""
+"""Loads of different kinds run side by side; loads of one kind wait for each other; a
+process exits cleanly while one of its threads loads."""
 
 from __future__ import annotations
 
@@ -92,9 +92,8 @@ def test_side_by_side_gives_both_results_and_raises_either_error(cluster: Cluste
 
 @pytest.mark.cluster
 def test_the_process_exits_cleanly_while_a_daemon_thread_is_loading(slurm_conf: Path) -> None:
-    # slurm_fini at exit waits for the load in flight (and lets no new one start: a thread
-    # loading in a loop would otherwise hold the exit up); a load that comes after it is
-    # a typed error in that thread, never a crash of the process.
+    # Loads run outside api_lock: at exit, slurm_fini is left out while another thread
+    # may be inside one, and the process ends without a crash.
     code = (
         "import threading, slurmlib\n"
         "c = slurmlib.Cluster()\n"
@@ -113,7 +112,7 @@ def test_the_process_exits_cleanly_while_a_daemon_thread_is_loading(slurm_conf: 
             env={**os.environ, "SLURM_CONF": str(slurm_conf)},
             capture_output=True,
             text=True,
-            timeout=25,  # under the 30 s that the exit waits for loads at most
+            timeout=60,
         )
         assert done.returncode == 0, done.stderr
         assert done.stdout == "exiting\n"
