@@ -621,8 +621,8 @@ static PyObject *
 join_get(PyObject *item, PyObject *getter, Py_ssize_t row, PyTypeObject *cls, Py_ssize_t offset)
 {
     PyObject *value;
-    if (PyList_Check(getter)) {
-        value = PyList_GET_ITEM(getter, row);
+    if (PyTuple_Check(getter)) {
+        value = PyTuple_GET_ITEM(getter, row);
     } else if (offset > 0 && Py_TYPE(item) == cls) {
         value = *(PyObject **) ((char *) item + offset);
         if (value == NULL) {
@@ -637,22 +637,25 @@ join_get(PyObject *item, PyObject *getter, Py_ssize_t row, PyTypeObject *cls, Py
 }
 
 /* The values are gathered first (text references and ints, in row order) and the result
- * made in one allocation: no intermediate string per row, nor per distinct int. */
+ * made in one allocation: no intermediate string per row, nor per distinct int. The rows
+ * and the lists of values are copied into tuples first: a memo runs Python code, which
+ * could change the lists while they are read. */
 static PyObject *
 join(PyObject *module, PyObject *args)
 {
-    PyObject *rows, *getters, *memos, *pieces, *sep, *result = NULL;
+    PyObject *rows_arg, *getters_arg, *rows = NULL, *getters = NULL;
+    PyObject *memos, *pieces, *sep, *result = NULL;
     join_value_t *values = NULL;
     Py_ssize_t *offsets = NULL;
     PyTypeObject *cls = NULL;
     Py_ssize_t n_rows, width, row, i, made = 0, length = 0, pieces_length = 0;
     int ascii = 1;
     (void) module;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!U:join", &PyList_Type, &rows, &PyTuple_Type,
-                          &getters, &PyTuple_Type, &memos, &PyTuple_Type, &pieces, &sep))
+    if (!PyArg_ParseTuple(args, "O!O!O!O!U:join", &PyList_Type, &rows_arg, &PyTuple_Type,
+                          &getters_arg, &PyTuple_Type, &memos, &PyTuple_Type, &pieces, &sep))
         return NULL;
-    n_rows = PyList_GET_SIZE(rows);
-    width = PyTuple_GET_SIZE(getters);
+    n_rows = PyList_GET_SIZE(rows_arg);
+    width = PyTuple_GET_SIZE(getters_arg);
     if (PyTuple_GET_SIZE(memos) != width || PyTuple_GET_SIZE(pieces) != width + 1) {
         PyErr_SetString(PyExc_ValueError,
                         "join: one memo per getter and one piece more than getters");
@@ -670,22 +673,32 @@ join(PyObject *module, PyObject *args)
     ascii &= PyUnicode_IS_ASCII(sep);
     if ((offsets = PyMem_Calloc((size_t) width + 1, sizeof(Py_ssize_t))) == NULL)
         return PyErr_NoMemory();
-    if (n_rows)
-        cls = Py_TYPE(PyList_GET_ITEM(rows, 0));
+    if ((rows = PyList_AsTuple(rows_arg)) == NULL || (getters = PyTuple_New(width)) == NULL)
+        goto done;
+    /* A slot of the rows' class is read directly, unless the class reads its attributes
+     * its own way; anything else through getattr. */
+    if (n_rows && Py_TYPE(PyTuple_GET_ITEM(rows, 0))->tp_getattro == PyObject_GenericGetAttr)
+        cls = Py_TYPE(PyTuple_GET_ITEM(rows, 0));
     for (i = 0; i < width; i++) {
-        PyObject *getter = PyTuple_GET_ITEM(getters, i);
+        PyObject *getter = PyTuple_GET_ITEM(getters_arg, i);
         if (PyList_Check(getter) ? PyList_GET_SIZE(getter) != n_rows : !PyUnicode_Check(getter)) {
             PyErr_Format(PyExc_ValueError,
                          "join: getter %zd is neither an attribute name nor a list of one "
                          "value per row", i);
             goto done;
         }
-        /* A slot of the rows' class is read directly; anything else through getattr. */
-        if (cls != NULL && PyUnicode_Check(getter) && cls->tp_dict != NULL
-            && (offsets[i] = slot_offset(cls, getter)) < 0) {
-            PyErr_Clear();
-            offsets[i] = 0;
+        if (PyList_Check(getter)) {
+            if ((getter = PyList_AsTuple(getter)) == NULL)
+                goto done;
+        } else {
+            Py_INCREF(getter);
+            if (cls != NULL && cls->tp_dict != NULL
+                && (offsets[i] = slot_offset(cls, getter)) < 0) {
+                PyErr_Clear();
+                offsets[i] = 0;
+            }
         }
+        PyTuple_SET_ITEM(getters, i, getter);
     }
     if (n_rows == 0) {
         result = PyUnicode_New(0, 127);
@@ -697,7 +710,7 @@ join(PyObject *module, PyObject *args)
         goto done;
     }
     for (row = 0; row < n_rows; row++) {
-        PyObject *item = PyList_GET_ITEM(rows, row);
+        PyObject *item = PyTuple_GET_ITEM(rows, row);
         for (i = 0; i < width; i++) {
             PyObject *memo = PyTuple_GET_ITEM(memos, i), *value, *text = NULL;
             join_value_t *at = &values[made];
@@ -802,6 +815,8 @@ done:
         Py_XDECREF(values[i].text);
     PyMem_Free(values);
     PyMem_Free(offsets);
+    Py_XDECREF(getters);
+    Py_XDECREF(rows);
     return result;
 }
 

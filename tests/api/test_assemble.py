@@ -372,3 +372,19 @@ def test_join_releases_every_text_it_was_given() -> None:
     for _ in range(100):
         _assemble.join([Row(1, "a")] * 3, ("word",), (memo,), ("", ""), ",")
     assert sys.getrefcount(text) == before
+
+
+def test_join_reads_the_rows_as_they_were_when_called() -> None:
+    # A memo runs Python code: here it empties the lists join is reading.
+    rows = [Row(i, "w") for i in range(1000)]
+    extra = list(range(1000))
+
+    def meddle(value: Any) -> str:
+        rows.clear()
+        extra.clear()
+        gc.collect()
+        return '"' + str(value) + '"'
+
+    text = _assemble.join(rows, ("word", extra), (meddle, None), ("", ":", ""), ",")
+    assert text == ",".join(f'"w":{i}' for i in range(1000))
+    assert rows == [] and extra == []
