@@ -39,19 +39,23 @@ def _held_in_the_call(cluster: Cluster, kind: str) -> tuple[threading.Event, thr
     return entered, release
 
 
+def _started(call: Any, into: list[Any]) -> threading.Thread:
+    """A daemon thread, started, that appends what ``call()`` returns to ``into``."""
+    thread = threading.Thread(target=lambda: into.append(call()), daemon=True)
+    thread.start()
+    return thread
+
+
 @pytest.mark.cluster
 def test_a_load_of_the_nodes_is_answered_while_the_queue_is_loading(cluster: Cluster) -> None:
     entered, release = _held_in_the_call(cluster, "jobs")
     jobs: list[Any] = []
-    loading = threading.Thread(target=lambda: jobs.append(cluster.jobs()))
-    loading.start()
+    loading = _started(cluster.jobs, jobs)
     try:
         assert entered.wait(30)
         # Were loads serialised, this would wait for the held load of the jobs forever.
         nodes: list[Any] = []
-        other = threading.Thread(target=lambda: nodes.append(cluster.nodes()), daemon=True)
-        other.start()
-        other.join(30)
+        _started(cluster.nodes, nodes).join(30)
         assert nodes and len(nodes[0]) >= 1, "the nodes waited for the jobs"
     finally:
         release.set()
@@ -63,11 +67,9 @@ def test_a_load_of_the_nodes_is_answered_while_the_queue_is_loading(cluster: Clu
 def test_a_second_load_of_the_same_kind_waits_for_the_first(cluster: Cluster) -> None:
     entered, release = _held_in_the_call(cluster, "partitions")
     got: list[Any] = []
-    first = threading.Thread(target=lambda: got.append(cluster.partitions()))
-    first.start()
+    first = _started(cluster.partitions, got)
     assert entered.wait(30)
-    second = threading.Thread(target=lambda: got.append(cluster.partitions()), daemon=True)
-    second.start()
+    second = _started(cluster.partitions, got)
     second.join(0.5)
     assert second.is_alive() and not got, "two loads of one kind ran at once"
     release.set()
