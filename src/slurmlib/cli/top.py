@@ -278,8 +278,9 @@ def jobs_text(jobs: Iterable[Job], now: datetime) -> str:
     """The JSON text of the jobs of :func:`job_rows` (the same keys and values), each
     job an object, separated by commas.
 
-    Each distinct value is encoded once, by json's own encoder, and the text of 50,000
-    jobs is put together in C (``_assemble.join``) from those pieces.
+    Values that repeat are encoded once per distinct value (memos), names and labels one
+    by one, all by json's own encoder; ints are printed in C, where the text of 50,000
+    jobs is put together (``_assemble.join``).
     """
     from json.encoder import encode_basestring_ascii as quoted  # what json.dumps uses
 
