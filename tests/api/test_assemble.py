@@ -388,3 +388,42 @@ def test_join_reads_the_rows_as_they_were_when_called() -> None:
     text = _assemble.join(rows, ("word", extra), (meddle, None), ("", ":", ""), ",")
     assert text == ",".join(f'"w":{i}' for i in range(1000))
     assert rows == [] and extra == []
+
+
+_FAST_BINS_PROBE = """
+import ctypes, sys
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+libc.mallinfo2.restype = MallInfo2
+if sys.argv[1] == "set":
+    from slurmlib import _assemble
+    assert _assemble.no_fast_bins() is True
+blocks = [libc.malloc(32) for _ in range(2000)]
+for block in blocks:
+    libc.free(block)
+print(libc.mallinfo2().fsmblks)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+def test_no_fast_bins_leaves_no_freed_small_block_waiting_to_be_merged() -> None:
+    import subprocess
+
+    def waiting(mode: str) -> int:
+        done = subprocess.run(
+            [sys.executable, "-c", _FAST_BINS_PROBE, mode], capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return int(done.stdout)
+
+    # By default freed small blocks wait in fast bins (bytes counted by mallinfo2's
+    # fsmblks) until a larger allocation merges them; with no_fast_bins none do.
+    assert waiting("default") > 2000 * 16
+    assert waiting("set") == 0

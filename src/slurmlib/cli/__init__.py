@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from .._assemble import no_fast_bins
 from ..errors import SlurmError
 from .output import Output
 
@@ -87,6 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = _command(argv)
     parser = build_parser(command)
     args = parser.parse_args(argv)
+    # Frees of small blocks merged at once: what a load of the queue leaves behind then
+    # costs its next command nothing (~30 ms for 50,000 jobs; see _assemble.c).
+    no_fast_bins()
     try:
         if hasattr(args, "runner"):
             return int(args.runner(args, Output()))
