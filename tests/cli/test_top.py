@@ -176,7 +176,9 @@ def test_live_view_draws_refreshes_after_a_submission_and_quits_on_q(
 
 def test_each_sort_orders_as_one_sort_by_the_tuple_of_its_keys(slurm_conf: Path) -> None:
     from slurmlib import Cluster
-    from slurmlib.cli.top import SORTS, View
+    from slurmlib.cli.top import ONE_KEY, SORTS, View
+
+    assert set(ONE_KEY) <= set(SORTS)  # a combined key replaces the sorts by SORTS' keys
 
     jobs = Cluster().jobs()
     assert len({j.state for j in jobs}) > 2 and len({j.priority for j in jobs}) > 2

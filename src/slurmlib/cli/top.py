@@ -64,6 +64,11 @@ SORTS: dict[str, tuple[Callable[[Job], Any], ...]] = {
     "time": (lambda j: _started(j) or _NEVER,),
     "partition": (lambda j: j.partition or "", _by_priority),
 }
+# The default sort as one int key (the state's rank above the priority, a uint32): one
+# key call per job and one sort instead of two, and the same order (a test checks it).
+ONE_KEY: dict[str, Callable[[Job], int]] = {
+    "state": lambda j: _STATE_RANK[j.state] << 32 | (0xFFFFFFFF - (j.priority or 0)),
+}
 _ACTIVE = frozenset(s for s in JobState if not s.finished)
 
 
@@ -135,8 +140,12 @@ class View:
             # A job pending in several partitions is in each of them.
             partitions = self.partitions
             jobs = [j for j in jobs if partitions & set((j.partition or "").split(","))]
-        for key in reversed(SORTS[self.sort]):
-            jobs.sort(key=key, reverse=self.reverse)
+        one_key = ONE_KEY.get(self.sort)
+        if one_key is not None:
+            jobs.sort(key=one_key, reverse=self.reverse)
+        else:
+            for key in reversed(SORTS[self.sort]):
+                jobs.sort(key=key, reverse=self.reverse)
         self._rows = jobs
         by_state = Counter(map(attrgetter("state"), jobs))
         self._states = Counter({state.name: n for state, n in by_state.items()})
