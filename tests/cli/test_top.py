@@ -192,14 +192,20 @@ def test_each_sort_orders_as_one_sort_by_the_tuple_of_its_keys(slurm_conf: Path)
             assert [j.job_id for j in view.rows] == [j.job_id for j in expected], (name, reverse)
 
 
-def test_the_fast_json_text_is_the_json_of_the_snapshot(slurm_conf: Path) -> None:
+@pytest.mark.parametrize("per_piece", [4096, 4, 1])
+def test_the_fast_json_text_is_the_json_of_the_snapshot(
+    slurm_conf: Path, per_piece: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from slurmlib import Cluster, JobState
+    from slurmlib.cli import top
     from slurmlib.cli.top import View, snapshot, snapshot_text
 
+    # Pieces of 4 and 1 job: the joins between pieces are where the text could break.
+    monkeypatch.setattr(top, "JOBS_PER_PIECE", per_piece)
     view = View(states=set(JobState))
     view.poll(Cluster())
     assert len(view.rows) >= 10
-    for rows in (None, 3):
+    for rows in (None, 3, 8):
         fast = json.loads(snapshot_text(view, rows))
         plain = json.loads(json.dumps(snapshot(view, rows)))
         assert len(fast["jobs"]) == (rows or len(view.rows))

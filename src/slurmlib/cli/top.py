@@ -235,15 +235,24 @@ def snapshot(view: View, rows: int | None = None) -> dict[str, Any]:
 
 
 def snapshot_text(view: View, rows: int | None = None) -> str:
-    """:func:`snapshot` as compact JSON text, made faster than ``json.dumps`` of it.
+    """:func:`snapshot` as compact JSON text, made faster than ``json.dumps`` of it."""
+    return "".join(snapshot_pieces(view, rows))
+
+
+def snapshot_pieces(view: View, rows: int | None = None) -> Iterator[str]:
+    """:func:`snapshot_text` in pieces of a few thousand jobs, to be written as they come.
 
     A queue of 50,000 jobs makes 18 MB of JSON: a dict per job and the encoder walking
-    it take 0.3 s, a third of the whole command; :func:`jobs_text` makes it without them.
+    it take 0.3 s, a third of the whole command; :func:`jobs_pieces` makes it without them.
+    Written piece by piece, the reader of a pipe takes in one while the next is made, and
+    the whole text is never in memory at once.
     """
     now = datetime.now(UTC)
     head = json.dumps(_summary(view, now), separators=(",", ":"))
-    jobs = jobs_text(_shown(view, rows), now)
-    return f'{head[:-1]},"jobs":[{jobs}]}}'
+    yield f'{head[:-1]},"jobs":['
+    for i, piece in enumerate(jobs_pieces(_shown(view, rows), now)):
+        yield "," + piece if i else piece
+    yield "]}"
 
 
 def _shown(view: View, rows: int | None) -> list[Job]:
@@ -285,7 +294,16 @@ _JOB_PIECES = (f'{{"{_JOB_KEYS[0]}":', *(f',"{key}":' for key in _JOB_KEYS[1:]),
 
 def jobs_text(jobs: Iterable[Job], now: datetime) -> str:
     """The JSON text of the jobs of :func:`job_rows` (the same keys and values), each
-    job an object, separated by commas.
+    job an object, separated by commas."""
+    return ",".join(jobs_pieces(jobs, now))
+
+
+JOBS_PER_PIECE = 4096
+"""Jobs in each piece of :func:`jobs_pieces`: ~1.5 MB of text."""
+
+
+def jobs_pieces(jobs: Iterable[Job], now: datetime) -> Iterator[str]:
+    """:func:`jobs_text` in pieces of :data:`JOBS_PER_PIECE` jobs (none for no jobs).
 
     Values that repeat are encoded once per distinct value (memos), names and labels one
     by one, all by json's own encoder; ints are printed in C, where the text of 50,000
@@ -298,7 +316,7 @@ def jobs_text(jobs: Iterable[Job], now: datetime) -> str:
     def text_of(value: str | None) -> str:
         return "null" if value is None else quoted(value)
 
-    rows = list(jobs)
+    all_rows = list(jobs)
     texts: Memo[str | None, str] = Memo(text_of)
     times: Memo[datetime | None, str] = Memo(lambda t: text_of(iso(t)))
     seconds_since: Memo[datetime | None, str] = Memo(
@@ -309,36 +327,39 @@ def jobs_text(jobs: Iterable[Job], now: datetime) -> str:
     )
     state_name = {state: quoted(state.name) for state in JobState}
     number = None  # an int (or None), printed by join itself
-    # The two values made of several fields, as job_label and _started make them
-    # (inlined: one function call less per job of 50,000).
     running = JobState.RUNNING
-    labels = [
-        job_label(job) if job.array_job_id or job.array_tasks else str(job.job_id) for job in rows
-    ]
-    started = [job.start_time if job.state is running else job.submit_time for job in rows]
-    # Names and labels are mostly distinct: quoted one by one, with no memo to fill.
-    getters_and_memos: tuple[tuple[str | list[Any], Any], ...] = (
-        ("job_id", number),
-        (labels, quoted),
-        ("array_job_id", number),
-        ("array_task_id", number),
-        ("name", quoted),
-        ("user_name", texts),
-        ("account", texts),
-        ("partition", texts),
-        ("qos", texts),
-        ("state", state_name),
-        ("state_reason", texts),
-        ("num_cpus", number),
-        ("nodes", texts),
-        ("priority", number),
-        (started, seconds_since),
-        ("time_limit", limit_seconds),
-        ("submit_time", times),
-        ("start_time", times),
-    )
-    getters, memos = zip(*getters_and_memos, strict=True)
-    return join(rows, getters, memos, _JOB_PIECES, ",")
+    for first in range(0, len(all_rows), JOBS_PER_PIECE):
+        rows = all_rows[first : first + JOBS_PER_PIECE]
+        # The two values made of several fields, as job_label and _started make them
+        # (inlined: one function call less per job of 50,000).
+        labels = [
+            job_label(job) if job.array_job_id or job.array_tasks else str(job.job_id)
+            for job in rows
+        ]
+        started = [job.start_time if job.state is running else job.submit_time for job in rows]
+        # Names and labels are mostly distinct: quoted one by one, with no memo to fill.
+        getters_and_memos: tuple[tuple[str | list[Any], Any], ...] = (
+            ("job_id", number),
+            (labels, quoted),
+            ("array_job_id", number),
+            ("array_task_id", number),
+            ("name", quoted),
+            ("user_name", texts),
+            ("account", texts),
+            ("partition", texts),
+            ("qos", texts),
+            ("state", state_name),
+            ("state_reason", texts),
+            ("num_cpus", number),
+            ("nodes", texts),
+            ("priority", number),
+            (started, seconds_since),
+            ("time_limit", limit_seconds),
+            ("submit_time", times),
+            ("start_time", times),
+        )
+        getters, memos = zip(*getters_and_memos, strict=True)
+        yield join(rows, getters, memos, _JOB_PIECES, ",")
 
 
 _COLUMNS: tuple[str, ...] = (
@@ -527,7 +548,10 @@ def run(args: argparse.Namespace, out: Any) -> int:
             if out.stream.isatty():
                 out.json(snapshot(view, args.rows))
             else:
-                out.stream.write(snapshot_text(view, args.rows) + "\n")
+                write = out.stream.write
+                for piece in snapshot_pieces(view, args.rows):
+                    write(piece)
+                write("\n")
             return 0
         # A frame: the first --rows jobs (a screenful on a terminal), then a count of the
         # rest, as the live view shows it; rendering a 50,000-row table would take rich
