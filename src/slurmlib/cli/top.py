@@ -244,8 +244,8 @@ def snapshot_pieces(view: View, rows: int | None = None) -> Iterator[str]:
 
     A queue of 50,000 jobs makes 18 MB of JSON: a dict per job and the encoder walking
     it take 0.3 s, a third of the whole command; :func:`jobs_pieces` makes it without them.
-    Written piece by piece, the reader of a pipe takes in one while the next is made, and
-    the whole text is never in memory at once.
+    Written piece by piece, the text is never in memory whole (nor copied to add the
+    head and the newline), and a reader gets the first jobs before the last are made.
     """
     now = datetime.now(UTC)
     head = json.dumps(_summary(view, now), separators=(",", ":"))
