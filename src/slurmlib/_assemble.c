@@ -829,6 +829,7 @@ done:
  * of a larger block: whatever the program does next after a load pays ~30 ms for it.
  * With no fast bins (M_MXFAST 0), each is merged as it is freed, at no measurable cost
  * to the load. A whole-process setting: for programs (the command line), not the library.
+ * (Newer glibc releases, 2.43 of Debian sid among them, have no fast bins: nothing to do.)
  */
 PyDoc_STRVAR(no_fast_bins_doc,
 "no_fast_bins() -> bool\n\n"
