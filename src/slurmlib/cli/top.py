@@ -292,18 +292,14 @@ _JOB_KEYS = (
 _JOB_PIECES = (f'{{"{_JOB_KEYS[0]}":', *(f',"{key}":' for key in _JOB_KEYS[1:]), "}")
 
 
-def jobs_text(jobs: Iterable[Job], now: datetime) -> str:
-    """The JSON text of the jobs of :func:`job_rows` (the same keys and values), each
-    job an object, separated by commas."""
-    return ",".join(jobs_pieces(jobs, now))
-
-
 JOBS_PER_PIECE = 4096
 """Jobs in each piece of :func:`jobs_pieces`: ~1.5 MB of text."""
 
 
 def jobs_pieces(jobs: Iterable[Job], now: datetime) -> Iterator[str]:
-    """:func:`jobs_text` in pieces of :data:`JOBS_PER_PIECE` jobs (none for no jobs).
+    """The JSON text of the jobs of :func:`job_rows` (the same keys and values), in pieces
+    of :data:`JOBS_PER_PIECE` jobs (none for no jobs): each job an object, the jobs of a
+    piece separated by commas.
 
     Values that repeat are encoded once per distinct value (memos), names and labels one
     by one, all by json's own encoder; ints are printed in C, where the text of 50,000
