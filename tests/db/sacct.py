@@ -71,6 +71,17 @@ def exit_code(text: str) -> tuple[int, int]:
     return int(code), int(signal)
 
 
+def as_sacct_prints(code: int | None, signal: int | None) -> tuple[int, int]:
+    """An exit status the way sacct prints ``ExitCode``: a code of 128 or more loses 128.
+
+    A shell that dies of SIGTERM exits 143; sacct shows ``15:0``, slurmlib keeps 143.
+    Whether a cancelled job's batch step ends by the signal (``0:15``) or by its shell's
+    exit (143) depends on timing, so a test must not count on one of the two.
+    """
+    code = code or 0
+    return (code - 128 if code >= 128 else code), signal or 0
+
+
 def step_suffix(job_id_raw: str) -> str | None:
     match = re.match(r"^\d+(?:\.(.+))?$", job_id_raw)
     assert match, job_id_raw

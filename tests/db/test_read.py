@@ -18,9 +18,10 @@ from slurmlib import UNLIMITED, JobSpec, db
 from slurmlib.db import _nodelay
 from slurmlib.states import JobState
 
-from ..api.jobtools import wait_for
+from ..api.jobtools import scancel_quietly, wait_for
 from ..slurmtools import run_json, settled
 from .sacct import (
+    as_sacct_prints,
     duration,
     exit_code,
     limit,
@@ -216,8 +217,8 @@ def test_finished_jobs_and_their_steps_match_sacct_parsable(
     conn: db.Database, seed: dict[str, Any]
 ) -> None:
     ids = ",".join(str(seed["jobs"][role]) for role in _FINISHED)
-    # slurmdbd may still be writing a finished step when the tests start (a timed-out
-    # job's batch step has been read with two exit codes): compare a state that held.
+    # The seed waits for the jobs' own lines; their steps' ends may still be on their way
+    # to slurmdbd when the tests start: compare a state that held.
     rows, seeded_jobs = settled(
         lambda: sacct(JOB_FIELDS, "-j", ids, "-S", "2000-01-01", "-E", "now"),
         lambda: _seeded(conn, seed),
@@ -231,7 +232,7 @@ def test_finished_jobs_and_their_steps_match_sacct_parsable(
         assert job.partition == row["Partition"], role
         assert job.qos == row["QOS"], role
         assert row["State"].split()[0] == job.state_text, role
-        assert (job.exit_code, job.exit_signal) == exit_code(row["ExitCode"]), role
+        assert as_sacct_prints(job.exit_code, job.exit_signal) == exit_code(row["ExitCode"]), role
         assert job.derived_exit_code == exit_code(row["DerivedExitCode"])[0], role
         assert job.submit_time == when(row["Submit"]), role
         assert job.start_time == when(row["Start"]), role
@@ -254,7 +255,10 @@ def test_finished_jobs_and_their_steps_match_sacct_parsable(
         for name, srow in expected_steps.items():
             s = steps[name]
             assert s.state_text == srow["State"].split()[0], (role, name)
-            assert (s.exit_code, s.exit_signal) == exit_code(srow["ExitCode"]), (role, name)
+            assert as_sacct_prints(s.exit_code, s.exit_signal) == exit_code(srow["ExitCode"]), (
+                role,
+                name,
+            )
             assert s.elapsed == timedelta(seconds=int(srow["ElapsedRaw"])), (role, name)
             assert s.tres_allocated == tres(srow["AllocTRES"]), (role, name)
             assert s.tasks == (int(srow["NTasks"]) if srow["NTasks"] else None), (role, name)
@@ -262,6 +266,30 @@ def test_finished_jobs_and_their_steps_match_sacct_parsable(
             assert s.end_time == when(srow["End"]), (role, name)
             assert _ms(s.total_cpu) == _ms(duration(srow["TotalCPU"])), (role, name)
             assert s.max_rss_bytes == (int(srow["MaxRSS"]) if srow["MaxRSS"] else None)
+
+
+def test_an_exit_code_of_128_or_more_is_kept_where_sacct_prints_it_less_128(
+    conn: db.Database,
+) -> None:
+    """``exit 130`` is what a shell returns after SIGINT: slurmlib says 130, sacct ``2:0``."""
+    cluster = slurmlib.Cluster()
+    job_id = cluster.submit(
+        JobSpec(script="#!/bin/sh\nexit 130\n", work_dir="/tmp", name="db-exit-130")
+    ).job_id
+    try:
+        wait_for(
+            "slurmdbd to record the job's end",
+            lambda: [r["State"] for r in sacct("State", "-X", "-j", str(job_id))] == ["FAILED"],
+        )
+        time.sleep(db.database.SNAPSHOT_SECONDS)
+        rows = {r["JobIDRaw"]: r["ExitCode"] for r in sacct("JobIDRaw,ExitCode", "-j", str(job_id))}
+        (job,) = conn.jobs(job_ids=[job_id])
+        assert rows[str(job_id)] == rows[f"{job_id}.batch"] == "2:0"
+        batch = next(s for s in job.steps if s.step == "batch")
+        assert (job.exit_code, job.exit_signal) == (batch.exit_code, batch.exit_signal) == (130, 0)
+        assert as_sacct_prints(job.exit_code, job.exit_signal) == (2, 0)
+    finally:
+        scancel_quietly(job_id)
 
 
 def test_seeded_outcomes_are_what_the_seed_made(

@@ -297,7 +297,11 @@ def _state(value: int) -> tuple[JobState, str]:
 
 
 def _exit(value: int) -> tuple[int | None, int | None]:
-    """A wait status as (exit code, signal), the way sacct splits ``ExitCode``."""
+    """A wait status as (exit code, signal).
+
+    The code is the one the shell saw: 143 for a script whose shell died of SIGTERM.
+    sacct prints such a code less 128 (``15:0``), which reads like an exit(15).
+    """
     if value in (cv.NO_VAL, cv.INFINITE) or value < 0:
         return None, None
     return (value >> 8) & 0xFF, value & 0x7F

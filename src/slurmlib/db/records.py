@@ -180,7 +180,10 @@ class DbStep(Record):
     state: JobState
     state_text: str
     exit_code: int | None
+    """The exit status, as the shell gives it: 143 when a shell dies of SIGTERM (sacct
+    prints such a code less 128, ``15:0``)."""
     exit_signal: int | None
+    """The signal that ended the step, when one did (sacct's ``0:15``)."""
     start_time: datetime | None
     end_time: datetime | None
     elapsed: timedelta
@@ -228,7 +231,10 @@ class DbJob(Record):
     cancelled_by: int | None
     """The uid that cancelled the job, when one did."""
     exit_code: int | None
+    """The batch script's exit status, as the shell gives it: 143 when a shell dies of
+    SIGTERM (sacct prints such a code less 128, ``15:0``)."""
     exit_signal: int | None
+    """The signal that ended the job, when one did (sacct's ``0:15``)."""
     derived_exit_code: int | None
     submit_time: datetime | None
     eligible_time: datetime | None
