@@ -300,7 +300,8 @@ def _exit(value: int) -> tuple[int | None, int | None]:
     """A wait status as (exit code, signal).
 
     The code is the one the shell saw: 143 for a script whose shell died of SIGTERM.
-    sacct prints such a code less 128 (``15:0``), which reads like an exit(15).
+    22.05's sacct prints such a code less 128 (``15:0``, which reads like an exit(15));
+    26.05's prints it as it is.
     """
     if value in (cv.NO_VAL, cv.INFINITE) or value < 0:
         return None, None

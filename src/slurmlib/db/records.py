@@ -180,8 +180,8 @@ class DbStep(Record):
     state: JobState
     state_text: str
     exit_code: int | None
-    """The exit status, as the shell gives it: 143 when a shell dies of SIGTERM (sacct
-    prints such a code less 128, ``15:0``)."""
+    """The exit status, as the shell gives it: 143 when a shell dies of SIGTERM (22.05's
+    sacct prints such a code less 128, ``15:0``)."""
     exit_signal: int | None
     """The signal that ended the step, when one did (sacct's ``0:15``)."""
     start_time: datetime | None
@@ -232,7 +232,7 @@ class DbJob(Record):
     """The uid that cancelled the job, when one did."""
     exit_code: int | None
     """The batch script's exit status, as the shell gives it: 143 when a shell dies of
-    SIGTERM (sacct prints such a code less 128, ``15:0``)."""
+    SIGTERM (22.05's sacct prints such a code less 128, ``15:0``)."""
     exit_signal: int | None
     """The signal that ended the job, when one did (sacct's ``0:15``)."""
     derived_exit_code: int | None
