@@ -42,3 +42,30 @@ def test_a_command_piped_prints_plain_text_without_loading_rich(
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip() == "no rich"
     assert "\x1b[" not in done.stdout and done.stdout.strip()
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(slurm_conf: Path) -> None:
+    # `slurmlib nodes --long --json | head -c 100`: the rest of its ~0.5 MB meets a closed
+    # pipe, in a write or in the flush before the command's exit; either way exit 0, quietly.
+    with subprocess.Popen(
+        [sys.executable, "-m", "slurmlib.cli", "nodes", "--long", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        first = proc.stdout.read(100)
+        proc.stdout.close()
+        errors = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == 0, errors
+    assert first.startswith(b"{") and errors == ""
+
+
+def test_main_called_from_python_keeps_nothing_for_the_exit() -> None:
+    # Only the `slurmlib` command ends with os._exit; a program calling main() goes on,
+    # so what a command asks to keep must be freed as usual there.
+    from slurmlib import cli
+
+    held = object()
+    before = sys.getrefcount(held)
+    cli.keep(held)
+    assert sys.getrefcount(held) == before and cli._kept is None

@@ -1,7 +1,5 @@
 """``python -m slurmlib.cli``: the same as the ``slurmlib`` command."""
 
-import sys
+from . import command
 
-from . import main
-
-sys.exit(main())
+command()

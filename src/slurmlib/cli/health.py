@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import ConfigurationError, SlurmError
 from ..records import ControllerPing, Job, Node, RpcStat, Stats
+from . import keep
 from .nodes import category
 from .words import age, compress_hostlist, iso, render_table, since
 
@@ -346,7 +347,9 @@ def run(args: argparse.Namespace, out: Any) -> int:
         completing=timedelta(minutes=args.completing_after),
     )
     try:
-        checks = gather(Cluster(), thresholds, args.top)
+        cluster = Cluster()
+        keep(cluster)
+        checks = gather(cluster, thresholds, args.top)
     except (ConfigurationError, ImportError) as exc:
         # Not the cluster's fault: the check could not run here.
         print(f"slurmlib health: UNKNOWN: {exc}", file=sys.stderr)

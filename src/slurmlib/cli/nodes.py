@@ -25,7 +25,7 @@ from typing import Any
 from ..convert import expand_hostlist
 from ..records import Job, Node, Partition
 from ..states import JobState, NodeState
-from . import preemption
+from . import keep, preemption
 from .words import age, compress_hostlist, iso, since
 
 CATEGORIES = (
@@ -296,6 +296,7 @@ def run(args: argparse.Namespace, out: Any) -> int:
     from ..cluster import Cluster
 
     cluster = Cluster()
+    keep(cluster)
     if args.feature:
         feature_matcher(args.feature)  # a bad expression is an error before any load
     partitions = [p for p in cluster.partitions() if not args.partition or p.name in args.partition]

@@ -28,6 +28,7 @@ from typing import Any
 
 from ..records import Job, Node, Snapshot
 from ..states import JobState
+from . import keep
 from .nodes import CATEGORIES, category
 from .words import Cell, Memo, age, iso, local_time, on_terminal, plain_table, side_by_side
 
@@ -524,6 +525,7 @@ def run(args: argparse.Namespace, out: Any) -> int:
     if args.sort not in SORTS:
         raise ValueError(f"--sort must be one of {', '.join(SORTS)}, not {args.sort!r}")
     cluster = Cluster()
+    keep(cluster)
     view = View(
         users=set(args.user) if args.user else None,
         partitions=set(args.partition) if args.partition else None,

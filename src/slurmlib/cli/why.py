@@ -22,6 +22,7 @@ from typing import Any
 from ..errors import SlurmError
 from ..records import Job, Node, Partition
 from ..states import JobState
+from . import keep
 from .limit_reasons import resolve
 from .nodes import category, feature_matcher
 from .words import age, iso, local_time, render_table
@@ -238,6 +239,7 @@ def run(args: argparse.Namespace, out: Any) -> int:
 
     job_id, task = _job_arg(args.jobid)
     cluster = Cluster()
+    keep(cluster)
     try:
         job = _find(cluster, job_id, task)
     except LookupError as exc:
