@@ -14,7 +14,6 @@ The records are ordinary ones: same type, equality, hash, pickling and immutabil
 from __future__ import annotations
 
 import dataclasses
-import enum
 import gc
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -24,6 +23,7 @@ from typing import Any, Generic, TypeVar
 from . import _assemble
 from ._build.bulk_spec import RecordSpec
 from .native import ffi, lib
+from .states import NamedIntEnum
 
 __all__ = [
     "Assembler",
@@ -129,7 +129,7 @@ class Cache(dict[Any, Any]):
         return value
 
 
-class Op(enum.IntEnum):
+class Op(NamedIntEnum):
     """How :class:`Assembler` makes a field's value (``_assemble.c`` has the same list)."""
 
     INT = 0
@@ -148,7 +148,7 @@ class Op(enum.IntEnum):
     """A new dict: ``{}`` for an empty string column, else a copy of ``cache[string]``."""
 
 
-class FlagMode(enum.IntEnum):
+class FlagMode(NamedIntEnum):
     """What an INT field does with its ``flag`` bit (always cleared from the value)."""
 
     IGNORE = 0

@@ -13,7 +13,24 @@ from typing import Final
 from .native import capabilities, lib
 
 
-class NodeState(enum.IntEnum):
+class NamedIntEnum(enum.IntEnum):
+    """An ``IntEnum`` whose ``str()`` and ``format()`` give its name, as people print it.
+
+    From Python 3.11 a plain ``IntEnum`` prints as its number (``str(NodeState.DOWN)`` would
+    be ``"1"``). Numeric format specs (``"d"``, ``"x"``, ...) still format the number.
+    """
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __format__(self, spec: str) -> str:
+        try:
+            return format(self.name, spec)
+        except ValueError:  # a numeric spec, which a str cannot take
+            return int.__format__(self, spec)
+
+
+class NodeState(NamedIntEnum):
     """A node's base state."""
 
     UNKNOWN = lib.NODE_STATE_UNKNOWN
@@ -32,7 +49,7 @@ class NodeState(enum.IntEnum):
     """Defined for future use: not yet part of the cluster."""
 
 
-class JobState(enum.IntEnum):
+class JobState(NamedIntEnum):
     """A job's base state."""
 
     PENDING = lib.JOB_PENDING

@@ -15,7 +15,6 @@ not answer), 3 UNKNOWN (the check itself could not run, e.g. no Slurm configurat
 from __future__ import annotations
 
 import argparse
-import enum
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import Any
 
 from ..errors import ConfigurationError, SlurmError
 from ..records import ControllerPing, Job, Node, RpcStat, Stats
+from ..states import NamedIntEnum
 from . import keep
 from .nodes import category
 from .words import age, compress_hostlist, iso, render_table, since
@@ -69,7 +69,7 @@ RPC_NAMES = {
 }
 
 
-class Status(enum.IntEnum):
+class Status(NamedIntEnum):
     """A check's outcome; its value is the exit status (the monitoring-plugin convention)."""
 
     OK = 0
