@@ -23,7 +23,7 @@ from .scrape import Exporter, Scrape, running_exporter
 
 pytestmark = pytest.mark.cluster
 
-SOURCES = {"nodes", "jobs", "licenses", "scheduler", "limits", "shares"}
+SOURCES = {"nodes", "jobs", "licenses", "scheduler", "limits", "shares", "finished_jobs"}
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,12 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
+import os
 import re
 import signal
 import threading
+from datetime import datetime
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -26,15 +29,25 @@ DEFAULT_INTERVAL = "15s"
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
-def parse_interval(text: str, option: str = "--interval") -> float:
-    """``15s``, ``500ms``, ``2m``, ``1h`` or a bare number of seconds, as seconds (> 0)."""
+def parse_interval(text: str, option: str = "--interval", zero: bool = False) -> float:
+    """``15s``, ``500ms``, ``2m``, ``1h`` or a bare number of seconds, as seconds (> 0, or
+    >= 0 with ``zero``)."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*", text)
     if not match:
         raise ValueError(f"{option}: not a duration: {text!r} (use e.g. 15s, 500ms, 2m)")
     seconds = float(match[1]) * _UNITS[match[2] or "s"]
-    if seconds <= 0:
+    if seconds < 0 or (seconds == 0 and not zero):
         raise ValueError(f"{option} must be more than zero, not {text!r}")
     return seconds
+
+
+def parse_since(text: str) -> datetime:
+    """An ISO 8601 time (local time when it names no zone), timezone-aware."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"--finished-since: not an ISO 8601 time: {text!r}") from None
+    return when if when.tzinfo is not None else when.astimezone()
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -58,16 +71,51 @@ def _format_seconds(seconds: float) -> str:
     return f"{seconds:g}s" if seconds >= 1 else f"{seconds * 1000:g}ms"
 
 
-def uses_slurmdbd(cluster: Any) -> bool:
+def uses_slurmdbd(cluster: Any, config: Any = None) -> bool:
     """Whether the cluster keeps accounting in slurmdbd (assumed when the controller does
     not answer at start: the exporter must not stay silent about a database it needs)."""
+    if config is None:
+        config = controller_config(cluster)
+    if config is None:
+        return True
+    return "slurmdbd" in (config.accounting_storage_type or "")
+
+
+def controller_config(cluster: Any) -> Any:
+    """The controller's configuration, or None when it does not answer."""
     from ..errors import SlurmError
 
     try:
-        storage = cluster.config().accounting_storage_type or ""
+        return cluster.config()
     except SlurmError:
-        return True
-    return "slurmdbd" in storage
+        return None
+
+
+def hidden_by_private_data(config: Any) -> list[str]:
+    """What the cluster's ``PrivateData`` hides among jobs, users, accounts and usage.
+
+    Per-user series would show every Prometheus reader what Slurm shows a user only about
+    themselves: the exporter leaves them out unless ``--user-labels`` asks for them.
+    """
+    from ..native import lib
+
+    if config is None:
+        return []
+    bits = int(config.values.get("private_data") or 0)
+    kinds = {
+        "jobs": lib.PRIVATE_DATA_JOBS,
+        "users": lib.PRIVATE_DATA_USERS,
+        "accounts": lib.PRIVATE_DATA_ACCOUNTS,
+        "usage": lib.PRIVATE_DATA_USAGE,
+    }
+    return [name for name, bit in kinds.items() if bits & bit]
+
+
+def default_state_file() -> Path | None:
+    """``$STATE_DIRECTORY/finished-jobs.json`` under systemd's ``StateDirectory=``, else
+    none (the finished-job counters then start from zero at every start)."""
+    directory = os.environ.get("STATE_DIRECTORY", "").split(":")[0]
+    return Path(directory) / "finished-jobs.json" if directory else None
 
 
 def run(args: argparse.Namespace, out: Any) -> int:
@@ -79,17 +127,43 @@ def run(args: argparse.Namespace, out: Any) -> int:
     host, port = parse_listen(args.listen)
     interval = parse_interval(args.interval)
     slow_every = parse_interval(args.limits_interval, "--limits-interval")
+    lag = parse_interval(args.finished_lag, "--finished-lag", zero=True)
+    since = parse_since(args.finished_since) if args.finished_since else None
 
     from ..cluster import Cluster
-    from ..exporter import Poller, registry_for, serve
+    from ..exporter import FinishedJobs, Poller, registry_for, serve
 
     cluster = Cluster()
+    config = controller_config(cluster)
+    hidden = hidden_by_private_data(config)
+    if args.user_labels is None:
+        user_labels = not hidden
+        if hidden:
+            out.errors.write(
+                f"slurmlib exporter: PrivateData hides {', '.join(hidden)}: no per-user "
+                "series (--user-labels to export them all the same)\n"
+            )
+    else:
+        user_labels = args.user_labels
+    dbd = not args.no_dbd and uses_slurmdbd(cluster, config)
+    finished = None
+    if dbd and not args.no_finished_jobs:
+        state_file = Path(args.state_file) if args.state_file else default_state_file()
+        finished = FinishedJobs(
+            user_labels=user_labels,
+            state_file=state_file,
+            cluster=config.cluster_name if config is not None else None,
+            lag=lag,
+            since=since,
+        )
     poller = Poller(
         cluster,
         interval,
-        user_labels=not args.no_user_labels,
-        probe_dbd=not args.no_dbd and uses_slurmdbd(cluster),
+        user_labels=user_labels,
+        probe_dbd=dbd,
         slow_every=slow_every,
+        finished=finished,
+        cluster_label=not args.no_cluster_label,
     )
     registry = registry_for(poller)
     if args.once:
@@ -138,9 +212,10 @@ def add_parser(sub: Any, summary: str) -> None:
         "exporter",
         help=summary,
         description=(
-            "Serve nodes, jobs, scheduler statistics, limits, fair-share and licenses as "
-            "Prometheus metrics. A background poller refreshes them; scrapes are answered "
-            "from its cache and never wait for slurmctld."
+            "Serve nodes, jobs, jobs that ended (from slurmdbd), scheduler statistics, "
+            "limits, fair-share and licenses as Prometheus metrics. A background poller "
+            "refreshes them; scrapes are answered from its cache and never wait for "
+            "slurmctld."
         ),
         epilog="example: slurmlib exporter --listen 127.0.0.1:9341 --interval 15s",
     )
@@ -163,10 +238,49 @@ def add_parser(sub: Any, summary: str) -> None:
         help="time between loads of limits and fair-share, which Slurm cannot answer "
         "incrementally (default 60s; their age is in slurm_exporter_data_age_seconds)",
     )
-    parser.add_argument(
+    users = parser.add_mutually_exclusive_group()
+    users.add_argument(
         "--no-user-labels",
+        dest="user_labels",
+        action="store_false",
+        default=None,
+        help="no per-user series (jobs, finished jobs, RPCs, fair-share): only accounts "
+        "(the default when the cluster's PrivateData hides jobs, users, accounts or usage)",
+    )
+    users.add_argument(
+        "--user-labels",
+        dest="user_labels",
         action="store_true",
-        help="no per-user series (jobs, RPCs, fair-share): only accounts",
+        help="per-user series even when PrivateData hides jobs, users, accounts or usage",
+    )
+    parser.add_argument(
+        "--no-cluster-label",
+        action="store_true",
+        help="no cluster label (by default every series carries cluster=ClusterName)",
+    )
+    parser.add_argument(
+        "--state-file",
+        metavar="PATH",
+        help="where the finished-job counters keep their cursor and counts across restarts "
+        "(default $STATE_DIRECTORY/finished-jobs.json under systemd, else none: they "
+        "start from zero, counting the jobs that end from then on)",
+    )
+    parser.add_argument(
+        "--finished-since",
+        metavar="TIME",
+        help="count the jobs that ended since TIME (ISO 8601, e.g. 2026-01-31T00:00, local "
+        "time unless it says) when no state file has a cursor yet (default: from now)",
+    )
+    parser.add_argument(
+        "--no-finished-jobs",
+        action="store_true",
+        help="do not read finished jobs from slurmdbd (slurm_jobs_finished_total)",
+    )
+    parser.add_argument(
+        "--finished-lag",
+        default="10s",
+        help="how far behind now finished jobs are counted, so that the record of a job "
+        "that just ended has reached slurmdbd (default 10s)",
     )
     parser.add_argument(
         "--no-dbd",

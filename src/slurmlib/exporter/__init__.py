@@ -13,7 +13,8 @@ HTTP server renders them from that cache, so a scrape never waits for slurmctld.
 
 from __future__ import annotations
 
+from .finished import FinishedJobs
 from .poller import Poller, PollState
 from .server import SlurmCollector, registry_for, serve
 
-__all__ = ["PollState", "Poller", "SlurmCollector", "registry_for", "serve"]
+__all__ = ["FinishedJobs", "PollState", "Poller", "SlurmCollector", "registry_for", "serve"]

@@ -9,6 +9,7 @@ times 2**20), plain counts for CPUs, GPUs and license tokens.
 from __future__ import annotations
 
 import bisect
+import copy
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -41,6 +42,21 @@ LiveMetrics = Callable[[float], list[Metric]]
 
 def gauge(name: str, documentation: str, labels: Sequence[str]) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, documentation, labels=list(labels))
+
+
+def with_labels(families: Iterable[Metric], labels: Mapping[str, str]) -> list[Metric]:
+    """Copies of ``families`` whose every sample also carries ``labels`` (first).
+
+    The poller applies this once when it builds a source's families, not at every scrape.
+    """
+    if not labels:
+        return list(families)
+    labelled = []
+    for family in families:
+        twin = copy.copy(family)
+        twin.samples = [s._replace(labels={**labels, **s.labels}) for s in family.samples]
+        labelled.append(twin)
+    return labelled
 
 
 # --- nodes ---------------------------------------------------------------------------
@@ -187,6 +203,7 @@ def job_metrics(jobs: Iterable[Job], user_labels: bool = True) -> tuple[list[Met
     labels = ["state", "partition", "account", *(["user"] if user_labels else [])]
     counts: Counter[tuple[str, ...]] = Counter()
     cpus: Counter[tuple[str, ...]] = Counter()
+    gpus: Counter[tuple[str, ...]] = Counter()
     reasons: Counter[str] = Counter()
     submitted: dict[str, list[float]] = {}
     for job in jobs:
@@ -195,6 +212,10 @@ def job_metrics(jobs: Iterable[Job], user_labels: bool = True) -> tuple[list[Met
             key += (job.user_name or str(job.user_id),)
         counts[key] += 1
         cpus[key] += job.num_cpus or 0
+        # Whichever way GPUs were asked for (--gres, --gpus, --gpus-per-node ...), they
+        # are in the job's TRES: requested while pending, allocated once it runs.
+        tres = job.tres_allocated if job.tres_allocated else job.tres_requested
+        gpus[key] += tres.get("gres/gpu", 0)
         if job.state is JobState.PENDING:
             # squeue's REASON: Slurm's own description when it wrote one, else the code.
             reasons[job.state_description or job.state_reason] += 1
@@ -212,9 +233,15 @@ def job_metrics(jobs: Iterable[Job], user_labels: bool = True) -> tuple[list[Met
         "CPUs of those jobs: allocated when running, requested when pending.",
         labels,
     )
+    gpus_by_labels = gauge(
+        "slurm_jobs_gpus",
+        "GPUs (gres/gpu) of those jobs: allocated when running, requested when pending.",
+        labels,
+    )
     for key, count in sorted(counts.items()):
         by_labels.add_metric(key, count)
         cpus_by_labels.add_metric(key, cpus[key])
+        gpus_by_labels.add_metric(key, gpus[key])
     pending = gauge(
         "slurm_jobs_pending",
         "Pending jobs by the reason Slurm gives (squeue's REASON).",
@@ -228,7 +255,7 @@ def job_metrics(jobs: Iterable[Job], user_labels: bool = True) -> tuple[list[Met
     def ages(now: float) -> list[Metric]:
         return pending_age_metrics(ordered, now)
 
-    return [by_labels, cpus_by_labels, pending], ages
+    return [by_labels, cpus_by_labels, gpus_by_labels, pending], ages
 
 
 def pending_age_metrics(submitted: Mapping[str, Sequence[float]], now: float) -> list[Metric]:

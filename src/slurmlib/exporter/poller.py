@@ -27,17 +27,27 @@ from prometheus_client.core import Metric
 
 from ..cluster import Cluster
 from ..db import Database, connect
-from ..errors import AuthenticationError, ControllerUnreachable, SlurmError, SlurmTimeout
+from ..errors import (
+    AuthenticationError,
+    ControllerUnreachable,
+    SlurmError,
+    SlurmTimeout,
+    Unsupported,
+)
 from .accounts import limit_metrics, share_metrics
-from .metrics import LiveMetrics, job_metrics, license_metrics, node_metrics
+from .finished import FinishedJobs
+from .metrics import LiveMetrics, job_metrics, license_metrics, node_metrics, with_labels
 from .scheduler import scheduler_metrics
 
-__all__ = ["Built", "PollState", "Poller", "Source", "SourceState", "default_sources"]
+__all__ = ["FINISHED", "Built", "PollState", "Poller", "Source", "SourceState", "default_sources"]
 
 log = logging.getLogger("slurmlib.exporter")
 
 # The errors that mean "the controller cannot be reached", as opposed to one request refused.
 UNREACHABLE = (ControllerUnreachable, SlurmTimeout, AuthenticationError)
+
+#: The name of the finished-job counters among the sources (their data age, their errors).
+FINISHED = "finished_jobs"
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,8 @@ class Built:
 
     families: tuple[Metric, ...]
     live: LiveMetrics | None = None
+    labels: Mapping[str, str] | None = None
+    """The constant labels the families were given (None: not given any yet)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +105,15 @@ class PollState:
     """CPU seconds the poller's thread spent on the last poll."""
 
 
+def _if_accounting(load: Callable[[], Any]) -> tuple[Any, ...]:
+    """``(load(),)``, or ``()`` on a cluster without accounting storage, which has no
+    limits or fair-share to load: the source then exports no series, and no error."""
+    try:
+        return (load(),)
+    except Unsupported:
+        return ()
+
+
 def default_sources(user_labels: bool = True, slow_every: float = 0.0) -> tuple[Source, ...]:
     """What the exporter polls, in order: nodes first, the cheapest test of the controller.
 
@@ -122,14 +143,14 @@ def default_sources(user_labels: bool = True, slow_every: float = 0.0) -> tuple[
         ),
         Source(
             "limits",
-            lambda c: (c.limits(),),
-            lambda limits: Built(tuple(limit_metrics(limits))),
+            lambda c: _if_accounting(c.limits),
+            lambda *limits: Built(tuple(limit_metrics(limits[0])) if limits else ()),
             every=slow_every,
         ),
         Source(
             "shares",
-            lambda c: (c.shares(),),
-            lambda rows: Built(tuple(share_metrics(rows, user_labels))),
+            lambda c: _if_accounting(c.shares),
+            lambda *rows: Built(tuple(share_metrics(rows[0], user_labels)) if rows else ()),
             every=slow_every,
         ),
     ]
@@ -148,13 +169,22 @@ class Poller:
         sources: tuple[Source, ...] | None = None,
         probe_dbd: bool = False,
         slow_every: float = 0.0,
+        finished: FinishedJobs | None = None,
+        cluster_label: bool = False,
     ) -> None:
+        """``finished``: counters of ended jobs to bring up to date from slurmdbd at every
+        poll. ``cluster_label``: a ``cluster`` label (the controller's ClusterName) on every
+        series, so that one Prometheus can tell several clusters' exporters apart."""
         if not interval > 0:
             raise ValueError(f"the poll interval must be positive, not {interval!r}")
         self.cluster = cluster
         self.interval = interval
         self.sources = sources if sources is not None else default_sources(user_labels, slow_every)
         self.probe_dbd = probe_dbd
+        self.finished = finished
+        self.cluster_label = cluster_label
+        self.labels: Mapping[str, str] = MappingProxyType({})
+        """The labels put on every series: ``cluster`` once the controller has named it."""
         self._dbd: Database | None = None
         self.state = PollState()
         self._stop = threading.Event()
@@ -170,6 +200,8 @@ class Poller:
         errors = dict(previous.errors)
         reached = True
         complete = True
+        if self.cluster_label and not self.labels:
+            self._name_cluster()
         for source in self.sources:
             old = sources.get(source.name)
             if old is not None and source.every and started - old.refreshed_at < source.every:
@@ -187,14 +219,20 @@ class Poller:
                 log.warning("%s: %s", source.name, exc)
                 complete = False
                 continue
-            if old is not None and _same(old.inputs, inputs):
+            if old is not None and _same(old.inputs, inputs) and old.built.labels is self.labels:
                 built = old.built
             else:
-                built = source.build(*inputs)
+                built = self._labelled(source.build(*inputs))
             sources[source.name] = SourceState(built, inputs, started)
         if reached and not previous.up and previous.polls:
             log.warning("controller reachable again")
         dbd_up = self._dbd_answers(previous.dbd_up) if self.probe_dbd else None
+        counting = self.finished is not None and dbd_up is not False
+        if counting and not self._count_finished(sources, started):
+            errors[FINISHED] = errors.get(FINISHED, 0) + 1
+            complete = False
+            if self.probe_dbd:
+                dbd_up = False
         self.state = state = PollState(
             up=reached,
             dbd_up=dbd_up,
@@ -206,6 +244,46 @@ class Poller:
             cpu=time.thread_time() - cpu,
         )
         return state
+
+    def _name_cluster(self) -> None:
+        try:
+            name = self.cluster.config().cluster_name
+        except SlurmError:
+            return  # the sources will say why; named at the next poll that reaches it
+        if name:
+            self.labels = MappingProxyType({"cluster": name})
+
+    def _labelled(self, built: Built) -> Built:
+        labels = self.labels
+        if not labels:
+            return Built(built.families, built.live, labels)
+        live = built.live
+        if live is not None:
+            inner = live
+
+            def live(now: float) -> list[Metric]:
+                return with_labels(inner(now), labels)
+
+        return Built(tuple(with_labels(built.families, labels)), live, labels)
+
+    def _count_finished(self, sources: dict[str, SourceState], started: float) -> bool:
+        """Bring the finished-job counters up to date; False when slurmdbd did not answer."""
+        assert self.finished is not None
+        old = sources.get(FINISHED)
+        try:
+            if self._dbd is None:
+                self._dbd = connect()
+            reading = self.finished.poll(self._dbd)
+        except SlurmError as exc:
+            log.warning("finished jobs: %s", exc)
+            self._close_dbd()
+            return False
+        if old is not None and not reading.counted and old.built.labels is self.labels:
+            built = old.built
+        else:
+            built = self._labelled(Built(tuple(self.finished.families())))
+        sources[FINISHED] = SourceState(built, (), started)
+        return True
 
     def _dbd_answers(self, was_up: bool | None) -> bool:
         """Ask slurmdbd for its TRES on a kept connection; reconnect after a failure."""

@@ -16,6 +16,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import CollectorRegistry
 
+from .metrics import with_labels
 from .poller import Poller, PollState
 
 __all__ = ["SlurmCollector", "exporter_metrics", "registry_for", "serve"]
@@ -30,7 +31,9 @@ class SlurmCollector:
     def collect(self) -> Iterator[Metric]:
         state = self.poller.state  # one read: every family of a scrape is from one poll
         now = time.time()
-        yield from exporter_metrics(state, now, self.poller.interval)
+        yield from with_labels(
+            exporter_metrics(state, now, self.poller.interval), self.poller.labels
+        )
         for source in state.sources.values():
             yield from source.built.families
             if source.built.live is not None:
