@@ -6,7 +6,8 @@ the plugin (``topology_tree.so``, ...), and those plugins need symbols that only
 daemons and its private ``libslurmfull`` define (``topo_conf``, ``bit_*``, ``hostlist_*``).
 Loaded into a libslurm client, the tree plugin fails to load and the unpacked message is
 left half-built: printing it crashed the process on 24.11. On those releases slurmlib
-refuses with :class:`~slurmlib.errors.Unsupported` before any call is made.
+refuses with :class:`~slurmlib.errors.Unsupported` before any call is made, where a
+topology plugin is configured; without one the topology is empty on every release.
 """
 
 from __future__ import annotations
@@ -22,6 +23,21 @@ from .records import Switch
 OPAQUE = capabilities.has_field("topo_info_response_msg_t", "topo_info") or not (
     capabilities.has_field("topo_info_response_msg_t", "topo_array")
 )
+
+
+# What the controller reports when no topology plugin is configured: nothing (22.05 and
+# earlier leave TopologyPlugin empty), "topology/none" (up to 23.11), "topology/flat" (its
+# replacement from 24.05), or "topology/default" (the name topology.yaml gives it).
+_NO_TOPOLOGY = frozenset({"", "none", "flat", "default"})
+
+
+def configured(plugin: str | None) -> bool:
+    """True when ``plugin`` (the controller's ``TopologyPlugin``) is a real topology plugin.
+
+    Without one there is no topology to read: empty, on every release, without a call.
+    """
+    name = (plugin or "").strip()
+    return name.removeprefix("topology/") not in _NO_TOPOLOGY
 
 
 def check_supported() -> None:

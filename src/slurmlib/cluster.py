@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from . import _limits, _queue, _readers, _topology, native
 from ._build import bulk_spec as _bulk_spec
-from .convert import Unlimited, timestamp
-from .errors import InvalidNodeName, SlurmError
+from .convert import Unlimited, text, timestamp
+from .errors import InvalidNodeName, SlurmError, Unsupported
 from .native import ffi, lib
 from .records import (
     Config,
@@ -388,8 +388,13 @@ class Cluster:
     def limits(self) -> Limits:
         """Live limits and usage of every association and QoS, from slurmctld's counters.
 
-        Works without slurmdbd: this is what the controller enforces right now.
+        Works while slurmdbd is down: this is what the controller enforces right now.
+        Raises :class:`~slurmlib.errors.Unsupported` when the cluster runs without
+        accounting storage (``AccountingStorageType=accounting_storage/none``): there the
+        controller keeps no associations, and the request is never sent (see
+        :meth:`_require_accounting`).
         """
+        self._require_accounting("loading limits")
         request = ffi.new("assoc_mgr_info_request_msg_t *")
         request.flags = (
             lib.ASSOC_MGR_INFO_FLAG_ASSOC
@@ -408,8 +413,11 @@ class Cluster:
         """The fair-share tree, as ``sshare -a -l`` shows it, in tree order.
 
         Read from the controller's association manager (with usage), like ``limits()``:
-        libslurm has no public call for sshare's own request.
+        libslurm has no public call for sshare's own request. Raises
+        :class:`~slurmlib.errors.Unsupported` when the cluster runs without accounting
+        storage, like ``limits()``.
         """
+        self._require_accounting("loading fair-share")
         request = ffi.new("assoc_mgr_info_request_msg_t *")
         request.flags = lib.ASSOC_MGR_INFO_FLAG_ASSOC
         return _fetch(
@@ -421,11 +429,16 @@ class Cluster:
         )
 
     def topology(self) -> tuple[Switch, ...]:
-        """The switches of the network topology (empty when no topology is configured).
+        """The switches of the network topology.
 
-        Raises :class:`~slurmlib.errors.Unsupported` from Slurm 24.05 on, where only Slurm's
-        daemons can unpack the topology (see ``slurmlib._topology``).
+        Empty when the controller runs no topology plugin (``TopologyPlugin`` unset, or
+        ``topology/none``, ``topology/flat``, ``topology/default``). Raises
+        :class:`~slurmlib.errors.Unsupported` where a topology plugin is configured and
+        only Slurm's daemons can unpack its data (Slurm 24.05 on, see
+        ``slurmlib._topology``).
         """
+        if not _topology.configured(self._setting("topology_plugin")):
+            return ()
         _topology.check_supported()
         return _fetch(
             "topo_info_response_msg_t",
@@ -434,6 +447,36 @@ class Cluster:
             _topology.convert,
             "loading the topology",
         )
+
+    def _setting(self, field: str) -> str | None:
+        """One text setting of the controller's configuration (a ``slurm_conf_t`` field),
+        or None where this release has no such field."""
+        if not native.capabilities.has_field("slurm_conf_t", field):
+            return None
+        return _fetch(
+            "slurm_conf_t",
+            lambda out: lib.slurm_load_ctl_conf(0, out),
+            _free_conf,
+            lambda conf: text(getattr(conf, field)),
+            "loading the configuration",
+        )
+
+    def _require_accounting(self, what: str) -> None:
+        """Refuse before sending the association manager's request to a cluster that runs
+        without accounting storage.
+
+        The controller is asked each time (one small RPC): its AccountingStorageType is
+        what counts, not the local slurm.conf, and it changes only with a restart that a
+        long-lived client may not see. 23.11's slurmctld dies on that request when it
+        runs without accounting storage (a NULL list in its packing): never send it there.
+        """
+        storage = self._setting("accounting_storage_type")
+        if not storage or storage.endswith("/none"):
+            raise Unsupported(
+                f"this cluster runs without accounting storage (AccountingStorageType="
+                f"{storage or 'none'}): the controller keeps no association or QoS limits",
+                context=what,
+            )
 
     def ping(self) -> tuple[ControllerPing, ...]:
         """Ask every configured slurmctld (primary first) whether it answers."""

@@ -57,3 +57,28 @@ def test_an_opaque_topology_is_refused_with_a_typed_error() -> None:
         Cluster().topology()
     assert isinstance(caught.value, SlurmError)
     assert "scontrol show topology" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("plugin", "configured"),
+    [
+        (None, False),
+        ("", False),
+        ("topology/none", False),
+        ("topology/flat", False),
+        ("topology/default", False),
+        ("topology/tree", True),
+        ("topology/3d_torus", True),
+        ("topology/block", True),
+    ],
+)
+def test_only_a_real_topology_plugin_counts_as_a_topology(
+    plugin: str | None, configured: bool
+) -> None:
+    # Without one, topology() is empty on every release: no request, never Unsupported.
+    assert _topology.configured(plugin) is configured
+
+
+def test_the_test_cluster_has_a_topology_plugin_to_read_or_refuse() -> None:
+    plugin = Cluster().config().values["topology_plugin"]
+    assert _topology.configured(plugin), plugin

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..convert import Unlimited
+from ..errors import Unsupported
 from ..records import AssocLimits, Limits, QosLimits
 
 
@@ -141,7 +142,15 @@ def report(
 def run(args: argparse.Namespace, out: Any) -> int:
     from ..cluster import Cluster
 
-    limits = Cluster().limits()
+    try:
+        limits = Cluster().limits()
+    except Unsupported as exc:
+        # A cluster without accounting storage enforces no association or QoS limits.
+        if args.json:
+            out.json({"associations": [], "unsupported": exc.message})
+        else:
+            out.error(f"no limits: {exc.message}")
+        return 0
     users = set(args.user) if args.user else None
     accounts = set(args.account) if args.account else None
     rows = report(limits, users, accounts)

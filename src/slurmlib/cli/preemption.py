@@ -4,7 +4,8 @@ Slurm decides by its ``PreemptType``:
 
 - ``preempt/qos``: a job is preemptable when its QoS is in the ``Preempt`` list of some
   other QoS (``sacctmgr show qos format=Name,Preempt``); the lists come from the
-  controller's association manager (``Cluster.limits()``).
+  controller's association manager (``Cluster.limits()``); a cluster without accounting
+  storage has none, and nothing is preemptable there.
 - ``preempt/partition_prio``: a job is preemptable when it runs in a partition whose
   ``PriorityTier`` is lower than that of another partition sharing one of its nodes.
 - ``preempt/none``, or ``PreemptMode=OFF``: nothing is preemptable.
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..errors import Unsupported
 from ..native import lib
 from ..records import Job, Partition
 from ..states import JobState
@@ -68,7 +70,12 @@ def load(cluster: object) -> Preemption:
         return Preemption(kind, {})
     by_qos: dict[str, list[str]] = {}
     if kind.endswith("/qos"):
-        for qos in cluster.limits().qos:
+        try:
+            qos_list = cluster.limits().qos
+        except Unsupported:
+            # No accounting storage, so no QoS to preempt by: nothing is preemptable.
+            qos_list = ()
+        for qos in qos_list:
             for victim in qos.preempt:
                 by_qos.setdefault(victim, []).append(qos.name)
     partitions = tuple(cluster.partitions()) if kind.endswith("partition_prio") else ()

@@ -19,11 +19,11 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..errors import SlurmError
+from ..errors import SlurmError, Unsupported
 from ..records import Job, Node, Partition
 from ..states import JobState
 from . import keep
-from .limit_reasons import resolve
+from .limit_reasons import Bound, resolve
 from .nodes import category, feature_matcher
 from .words import age, iso, local_time, render_table
 
@@ -171,6 +171,16 @@ def _dependencies(job: Job, cluster: Any) -> list[dict[str, Any]]:
     return found
 
 
+def _bound_limit(reason: str, job: Job, cluster: Any) -> Bound | None:
+    """The limit that holds the job, or None; never asks a cluster without accounting
+    storage (``Cluster.limits()`` refuses there: no limits to name)."""
+    try:
+        limits = cluster.limits()
+    except Unsupported:
+        return None
+    return resolve(reason, job, limits)
+
+
 def explain(cluster: Any, job: Job) -> dict[str, Any]:
     """The whole answer as JSON-ready data (its keys are documented in the README)."""
     now = datetime.now(UTC)
@@ -209,7 +219,7 @@ def explain(cluster: Any, job: Job) -> dict[str, Any]:
         int((now - job.submit_time).total_seconds()) if job.submit_time else None
     )
     answer["expected_start"] = iso(job.start_time)
-    bound = resolve(reason, job, cluster.limits()) if reason.startswith(("QOS", "Assoc")) else None
+    bound = _bound_limit(reason, job, cluster) if reason.startswith(("QOS", "Assoc")) else None
     if bound is not None:
         answer["limit"] = bound.to_dict()
         answer["explanation"] = f"a limit of {bound.source} holds it"
