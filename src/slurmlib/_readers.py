@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from . import _bulk
+from . import _bulk, _gres
 from . import convert as cv
 from ._build import bulk_spec as _bulk_spec
 from .native import capabilities, ffi, lib
@@ -76,6 +76,8 @@ def node(c: Any) -> Node:
         base = lib.NODE_STATE_MIXED
     free_mem = int(c.free_mem)
     load = int(c.cpu_load)
+    tres = cv.tres(_text(c.tres_fmt_str))
+    allocated = cv.tres(alloc_tres)
     return Node(
         name=_text(c.name) or "",
         hostname=_text(c.node_hostname),
@@ -88,6 +90,10 @@ def node(c: Any) -> Node:
         active_features=cv.split_list(c.features_act),
         gres=_text(c.gres),
         gres_used=_text(c.gres_used),
+        gres_total=_gres.gres_counts(_text(c.gres)),
+        gres_in_use=_gres.gres_counts(_text(c.gres_used)),
+        gpus=_gres.gpu_count(tres),
+        gpus_allocated=_gres.gpu_count(allocated),
         cpus=cpus,
         alloc_cpus=alloc_cpus,
         sockets=int(c.sockets),
@@ -99,8 +105,8 @@ def node(c: Any) -> Node:
         cpu_load=None if load in (cv.NO_VAL, cv.NO_VAL16) else load / 100,
         tmp_disk=int(c.tmp_disk),
         weight=int(c.weight),
-        tres=cv.tres(_text(c.tres_fmt_str)),
-        alloc_tres=cv.tres(alloc_tres),
+        tres=tres,
+        alloc_tres=allocated,
         reason=_text(c.reason),
         reason_time=cv.timestamp(int(c.reason_time)),
         reason_user=cv.user_name(int(c.reason_uid)) if c.reason != ffi.NULL else None,
@@ -143,6 +149,7 @@ def job(c: Any) -> Job:
     array_task = int(c.array_task_id)
     het_offset = int(c.het_job_offset)
     priority = int(c.priority)
+    tres_allocated = cv.tres(_text(c.tres_alloc_str))
     return Job(
         job_id=int(c.job_id),
         array_job_id=_optional_id(int(c.array_job_id)),
@@ -180,8 +187,14 @@ def job(c: Any) -> Job:
         memory_per_node=None if per_cpu else memory_value,
         memory_per_cpu=memory_value if per_cpu else None,
         tres_requested=cv.tres(_text(c.tres_req_str)),
-        tres_allocated=cv.tres(_text(c.tres_alloc_str)),
+        tres_allocated=tres_allocated,
         tres_per_node=_text(c.tres_per_node),
+        gpus_per_job=_gres.gpu_request(_text(c.tres_per_job)),
+        gpus_per_node=_gres.gpu_request(_text(c.tres_per_node)),
+        gpus_per_task=_gres.gpu_request(_text(c.tres_per_task)),
+        gpus_per_socket=_gres.gpu_request(_text(c.tres_per_socket)),
+        gpus_allocated=_gres.gpu_count(tres_allocated),
+        gpus_allocated_by_type=_gres.gpus_by_type(tres_allocated),
         licenses=_text(c.licenses),
         features=_text(c.features),
         dependency=_text(c.dependency),
@@ -518,6 +531,12 @@ _JOB_PLAN = (
     _F("tres_requested", _bulk.Op.DICT_STR, "tres_req_str", cache="tres"),
     _F("tres_allocated", _bulk.Op.DICT_STR, "tres_alloc_str", cache="tres"),
     _F("tres_per_node", _STR, "tres_per_node"),
+    *(
+        _F(f"gpus_per_{per}", _bulk.Op.DICT_STR, f"tres_per_{per}", cache="gpu_requests")
+        for per in ("job", "node", "task", "socket")
+    ),
+    _F("gpus_allocated", _bulk.Op.CACHE_STR, "tres_alloc_str", cache="gpu_counts"),
+    _F("gpus_allocated_by_type", _bulk.Op.DICT_STR, "tres_alloc_str", cache="gpu_types"),
     _F("licenses", _STR, "licenses"),
     _F("features", _STR, "features"),
     _F("dependency", _STR, "dependency"),
@@ -550,8 +569,27 @@ _job_assembler = _bulk.Assembler(
     Job,
     _bulk_spec.JOBS,
     _JOB_PLAN,
-    caches=("users", "states", "reasons", "times", "limits", "hosts", "tres"),
+    caches=(
+        "users",
+        "states",
+        "reasons",
+        "times",
+        "limits",
+        "hosts",
+        "tres",
+        "gpu_requests",
+        "gpu_counts",
+        "gpu_types",
+    ),
 )
+
+
+def _gpu_count(tres: str | None) -> int:
+    return _gres.gpu_count(cv.tres(tres))
+
+
+def _gpu_types(tres: str | None) -> dict[str, int]:
+    return _gres.gpus_by_type(cv.tres(tres))
 
 
 def _job_state(raw_state: int) -> tuple[JobState, frozenset[str], str]:
@@ -573,6 +611,9 @@ def jobs(msg: Any) -> list[Job]:
         "limits": _durations(),
         "hosts": _hostlists(),
         "tres": _bulk.Cache(cv.tres),
+        "gpu_requests": _bulk.Cache(_gres.gpu_request),
+        "gpu_counts": _bulk.Cache(_gpu_count),
+        "gpu_types": _bulk.Cache(_gpu_types),
     }
     with _bulk.no_collection():
         return _job_assembler.build(msg, caches)
@@ -607,6 +648,10 @@ _NODE_PLAN = (
     _F("active_features", _bulk.Op.CACHE_STR, "features_act", cache="lists"),
     _F("gres", _STR, "gres"),
     _F("gres_used", _STR, "gres_used"),
+    _F("gres_total", _bulk.Op.DICT_STR, "gres", cache="gres"),
+    _F("gres_in_use", _bulk.Op.DICT_STR, "gres_used", cache="gres"),
+    _F("gpus", _bulk.Op.CACHE_STR, "tres_fmt_str", cache="gpu_counts"),
+    _F("gpus_allocated", _bulk.Op.CACHE_STR, "alloc_tres_fmt_str", cache="gpu_counts"),
     _F("cpus", _INT, "cpus"),
     _F("alloc_cpus", _INT, "alloc_cpus"),
     _F("sockets", _INT, "sockets"),
@@ -637,7 +682,7 @@ _node_assembler = _bulk.Assembler(
     Node,
     _bulk_spec.NODES,
     _NODE_PLAN,
-    caches=("states", "lists", "loads", "tres", "times", "users"),
+    caches=("states", "lists", "loads", "tres", "times", "users", "gres", "gpu_counts"),
     skip="name",
 )
 
@@ -651,6 +696,8 @@ def nodes(msg: Any) -> list[Node]:
         "tres": _bulk.Cache(cv.tres),
         "times": _timestamps(),
         "users": _bulk.Cache(cv.user_name),
+        "gres": _bulk.Cache(_gres.gres_counts),
+        "gpu_counts": _bulk.Cache(_gpu_count),
     }
     with _bulk.no_collection():
         return _node_assembler.build(msg, caches)

@@ -92,10 +92,7 @@ def job_desc(spec: JobSpec, buffers: CBuffers) -> Any:
         desc.argv, desc.argc = buffers.text_array([command or "script", *spec.arguments])
     _set_strings(desc, buffers, spec)
     _set_resources(desc, spec)
-    if spec.gres is not None:
-        desc.tres_per_node = buffers.text(
-            ",".join(_GRES_PREFIX + item for item in str(spec.gres).split(","))
-        )
+    _set_gpus(desc, buffers, spec)
     if spec.time_limit is not None:
         desc.time_limit = _minutes(spec.time_limit)
     begin = spec.begin_timestamp()
@@ -110,6 +107,34 @@ def job_desc(spec: JobSpec, buffers: CBuffers) -> Any:
     if spec.nice is not None:
         desc.nice = _NICE_OFFSET + spec.nice
     return desc
+
+
+def _gpu_items(value: object, name: str = "gpu:") -> list[str]:
+    """``"a100:1,v100:2"`` → ``["gres/gpu:a100:1", "gres/gpu:v100:2"]``, as sbatch writes
+    its GPU options into the TRES strings (``gres:`` before 23.02)."""
+    return [_GRES_PREFIX + name + item for item in str(value).split(",")]
+
+
+def _set_gpus(desc: Any, buffers: CBuffers, spec: JobSpec) -> None:
+    """--gres and --gpus-per-node both go to tres_per_node, as sbatch sends them."""
+    per_node = []
+    if spec.gres is not None:
+        per_node += _gpu_items(spec.gres, "")
+    if spec.gpus_per_node is not None:
+        per_node += _gpu_items(spec.gpus_per_node)
+    if per_node:
+        desc.tres_per_node = buffers.text(",".join(per_node))
+    for field, value in (
+        ("tres_per_job", spec.gpus),
+        ("tres_per_task", spec.gpus_per_task),
+        ("tres_per_socket", spec.gpus_per_socket),
+    ):
+        if value is not None:
+            setattr(desc, field, buffers.text(",".join(_gpu_items(value))))
+    if spec.cpus_per_gpu is not None:
+        desc.cpus_per_tres = buffers.text(f"{_GRES_PREFIX}gpu:{spec.cpus_per_gpu}")
+    if spec.memory_per_gpu is not None:
+        desc.mem_per_tres = buffers.text(f"{_GRES_PREFIX}gpu:{spec.memory_per_gpu}")
 
 
 def _submission_variables(spec: JobSpec, work_dir: str | os.PathLike[str]) -> dict[str, str]:

@@ -210,6 +210,9 @@ _BY_NAME: dict[str, type[SlurmError]] = {
     "ESLURM_JOB_NOT_SUSPENDED": JobStateError,
     "ESLURM_JOB_NOT_FINISHED": JobStateError,
     "ESLURM_TRANSITION_STATE_NO_UPDATE": JobStateError,
+    # No node of the partition has what the job asks for (a GPU type none has, more CPUs
+    # than any node): the request, not the moment, is wrong.
+    "ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE": InvalidRequest,
 }
 
 

@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ._gres import check_gpu_count, check_gres
 from .convert import UNLIMITED, Unlimited
 
 __all__ = [
@@ -212,12 +213,8 @@ def _gres(value: object) -> str:
             parts.append(f"{name}:{check_count('gres', amount)}")
         if not parts:
             raise ValueError("gres must not be empty")
-        return ",".join(parts)
-    text = check_text("gres", value)
-    for item in text.split(","):
-        if not re.match(r"^[A-Za-z_][\w.\-]*(?::[\w.\-]+)*$", item):
-            raise ValueError(f"gres: {item!r} is not NAME[:TYPE][:COUNT] (in {text!r})")
-    return text
+        return check_gres("gres", ",".join(parts))
+    return check_gres("gres", check_text("gres", value))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -260,6 +257,18 @@ class JobSpec:
     """MiB per allocated CPU; text with a unit is accepted."""
     gres: str | Mapping[str, int] | None = None
     """Generic resources per node, as ``sbatch --gres``: ``"gpu:2"``, ``{"gpu:a100": 1}``."""
+    gpus: int | str | Mapping[str, int] | None = None
+    """GPUs for the whole job, as ``sbatch --gpus``: ``2``, ``"a100:2"``, ``{"a100": 2}``."""
+    gpus_per_node: int | str | Mapping[str, int] | None = None
+    """GPUs per node (``--gpus-per-node``), written as ``gpus`` is."""
+    gpus_per_task: int | str | Mapping[str, int] | None = None
+    """GPUs per task (``--gpus-per-task``; give ``ntasks`` too)."""
+    gpus_per_socket: int | str | Mapping[str, int] | None = None
+    """GPUs per socket (``--gpus-per-socket``)."""
+    cpus_per_gpu: int | None = None
+    """CPUs per allocated GPU (``--cpus-per-gpu``)."""
+    memory_per_gpu: int | str | None = None
+    """MiB per allocated GPU (``--mem-per-gpu``); text with a unit is accepted."""
     time_limit: timedelta | int | Unlimited | None = None
     """Wall time limit: a ``timedelta`` (rounded up to minutes), minutes, or UNLIMITED."""
     array: str | None = None
@@ -328,6 +337,7 @@ class JobSpec:
         self._check_memory()
         if self.gres is not None:
             set_(self, "gres", _gres(self.gres))
+        self._check_gpus()
         if self.time_limit is not None:
             minutes = time_limit_minutes("time_limit", self.time_limit)
             set_(
@@ -373,6 +383,19 @@ class JobSpec:
         for field in ("ntasks_per_node", "cpus_per_task"):
             if getattr(self, field) is not None:
                 check_count(field, getattr(self, field), maximum=_UINT16_MAX)
+
+    def _check_gpus(self) -> None:
+        for field in ("gpus", "gpus_per_node", "gpus_per_task", "gpus_per_socket"):
+            value = getattr(self, field)
+            if value is not None:
+                object.__setattr__(self, field, check_gpu_count(field, value))
+        if self.cpus_per_gpu is not None:
+            check_count("cpus_per_gpu", self.cpus_per_gpu, maximum=_UINT16_MAX)
+        if self.memory_per_gpu is not None:
+            memory = parse_memory("memory_per_gpu", self.memory_per_gpu)
+            if memory == 0:
+                raise ValueError("memory_per_gpu must be at least 1 MiB")
+            object.__setattr__(self, "memory_per_gpu", memory)
 
     def _check_memory(self) -> None:
         if self.memory_per_node is not None and self.memory_per_cpu is not None:

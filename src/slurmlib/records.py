@@ -133,7 +133,17 @@ class Node(Record):
     features: tuple[str, ...]
     active_features: tuple[str, ...]
     gres: str | None
+    """Configured GRES as Slurm writes them (``"gpu:a100:4(S:0-1)"``)."""
     gres_used: str | None
+    """GRES in use as Slurm writes them (``"gpu:a100:2(IDX:0-1)"``)."""
+    gres_total: dict[str, int]
+    """Configured GRES by name and type: ``{"gpu:a100": 4}`` (``sinfo -O Gres``)."""
+    gres_in_use: dict[str, int]
+    """GRES allocated to jobs by name and type: ``{"gpu:a100": 2}`` (``sinfo -O GresUsed``)."""
+    gpus: int
+    """GPUs configured (``gres/gpu`` of the node's TRES)."""
+    gpus_allocated: int
+    """GPUs allocated to jobs (``gres/gpu`` of the node's allocated TRES)."""
     cpus: int
     alloc_cpus: int
     sockets: int
@@ -224,6 +234,21 @@ class Job(Record):
     tres_requested: dict[str, int]
     tres_allocated: dict[str, int]
     tres_per_node: str | None
+    gpus_per_job: dict[str, int]
+    """GPUs asked for the whole job (``--gpus``), by GRES name: ``{"gpu": 2}``,
+    ``{"gpu:a100": 1}``."""
+    gpus_per_node: dict[str, int]
+    """GPUs asked for per node (``--gres=gpu...``, ``--gpus-per-node``)."""
+    gpus_per_task: dict[str, int]
+    """GPUs asked for per task (``--gpus-per-task``)."""
+    gpus_per_socket: dict[str, int]
+    """GPUs asked for per socket (``--gpus-per-socket``)."""
+    gpus_allocated: int
+    """GPUs allocated (``gres/gpu`` of the allocated TRES): 0 while pending, whichever
+    way the job asked."""
+    gpus_allocated_by_type: dict[str, int]
+    """Allocated GPUs by type, ``{"gpu:a100": 1}``; empty where ``AccountingStorageTRES``
+    does not list the typed ``gres/gpu:TYPE``."""
     licenses: str | None
     features: str | None
     dependency: str | None

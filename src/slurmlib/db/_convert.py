@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from .. import _gres
 from .. import convert as cv
 from ..native import capabilities, ffi, lib
 from ..states import JOB_STATE_BASE, JobState
@@ -319,6 +320,7 @@ def step(c: Any, names: Names) -> DbStep:
     stats = c.stats
     usage_max = tres_dict(_text(stats.tres_usage_in_max), names)
     max_rss = _usage(_text(stats.tres_usage_in_max)).get(str(_MEM_TRES_ID))
+    usage_ave = tres_dict(_text(stats.tres_usage_in_ave), names)
     ntasks = int(c.ntasks)
     return DbStep(
         job_id=int(c.step_id.job_id),
@@ -342,6 +344,21 @@ def step(c: Any, names: Names) -> DbStep:
         max_rss_bytes=int(max_rss) if max_rss and max_rss.isdigit() else None,
         tres_usage_max=usage_max,
         tres_usage_total=tres_dict(_text(stats.tres_usage_in_tot), names),
+        gpu_utilization=usage_ave.get("gres/gpuutil"),
+        gpu_memory_max_bytes=usage_max.get("gres/gpumem"),
+    )
+
+
+def _gpu_utilization(steps: tuple[DbStep, ...]) -> int | None:
+    """The steps' GPU utilisation weighted by elapsed time; None if none has one."""
+    measured = [s for s in steps if s.gpu_utilization is not None]
+    if not measured:
+        return None
+    seconds = sum(s.elapsed.total_seconds() for s in measured)
+    if seconds <= 0:
+        return round(sum(s.gpu_utilization or 0 for s in measured) / len(measured))
+    return round(
+        sum((s.gpu_utilization or 0) * s.elapsed.total_seconds() for s in measured) / seconds
     )
 
 
@@ -384,6 +401,8 @@ def job(c: Any, names: Names, with_steps: bool) -> DbJob:
     het_offset = int(c.het_job_offset)
     requid = int(c.requid)
     priority = int(c.priority)
+    requested = tres_dict(_text(c.tres_req_str), names)
+    allocated = tres_dict(_text(c.tres_alloc_str), names)
     return DbJob(
         job_id=int(c.jobid),
         array_job_id=int(c.array_job_id) or None,
@@ -422,8 +441,12 @@ def job(c: Any, names: Names, with_steps: bool) -> DbJob:
         nodes=_text(c.nodes) or None,
         node_count=int(c.alloc_nodes),
         requested_cpus=int(c.req_cpus),
-        tres_requested=tres_dict(_text(c.tres_req_str), names),
-        tres_allocated=tres_dict(_text(c.tres_alloc_str), names),
+        tres_requested=requested,
+        tres_allocated=allocated,
+        gpus_requested=_gres.gpu_count(requested),
+        gpus_allocated=_gres.gpu_count(allocated),
+        gpus_allocated_by_type=_gres.gpus_by_type(allocated),
+        gpu_utilization=_gpu_utilization(steps),
         user_cpu=user_cpu,
         system_cpu=system_cpu,
         total_cpu=user_cpu + system_cpu,

@@ -200,6 +200,12 @@ class DbStep(Record):
     """Largest use of each TRES by one task (mem, vmem, fs/disk in bytes)."""
     tres_usage_total: dict[str, int]
     """Total use of each TRES over all tasks."""
+    gpu_utilization: int | None
+    """GPU utilisation in percent, averaged over the tasks (``gres/gpuutil`` of
+    TRESUsageInAve); None where the site gathers none (AcctGatherGpu / NVML, RSMI)."""
+    gpu_memory_max_bytes: int | None
+    """Largest GPU memory use of one task (``gres/gpumem`` of TRESUsageInMax); None where
+    not gathered."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -249,6 +255,16 @@ class DbJob(Record):
     requested_cpus: int
     tres_requested: dict[str, int]
     tres_allocated: dict[str, int]
+    gpus_requested: int
+    """GPUs asked for (``gres/gpu`` of ReqTRES), however the job asked."""
+    gpus_allocated: int
+    """GPUs allocated (``gres/gpu`` of AllocTRES)."""
+    gpus_allocated_by_type: dict[str, int]
+    """Allocated GPUs by type (``{"gpu:a100": 1}``), from the typed ``gres/gpu:TYPE`` TRES;
+    empty where AccountingStorageTRES does not list them."""
+    gpu_utilization: int | None
+    """GPU utilisation in percent, its steps' (``gres/gpuutil``) weighted by their
+    elapsed time; None where none of its steps has it (not gathered, or no steps read)."""
     user_cpu: timedelta
     system_cpu: timedelta
     total_cpu: timedelta
