@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ._gres import check_gpu_count, check_gres
+from ._validate import check_text
 from .convert import UNLIMITED, Unlimited
 
 __all__ = [
@@ -40,17 +41,6 @@ __all__ = [
 
 _UINT16_MAX = 0xFFFF - 2  # NO_VAL16 and INFINITE16 are Slurm's
 _UINT32_MAX = 0xFFFFFFFF - 2  # NO_VAL and INFINITE are Slurm's
-
-
-def check_text(field: str, value: object, *, empty: bool = False) -> str:
-    """``value`` as a string fit for C: a ``str`` without NUL bytes (non-empty unless asked)."""
-    if not isinstance(value, str):
-        raise TypeError(f"{field} must be a string, not {type(value).__name__}")
-    if "\0" in value:
-        raise ValueError(f"{field} must not contain NUL bytes: {value!r}")
-    if not value and not empty:
-        raise ValueError(f"{field} must not be empty")
-    return value
 
 
 def check_count(field: str, value: object, *, minimum: int = 1, maximum: int = _UINT32_MAX) -> int:
@@ -354,7 +344,8 @@ class JobSpec:
         if self.work_dir is not None:
             if not isinstance(self.work_dir, str | os.PathLike):
                 raise TypeError(f"work_dir must be a path, not {self.work_dir!r}")
-            set_(self, "work_dir", check_text("work_dir", os.fspath(self.work_dir)))
+            # Sent as the file system encodes it (os.fsencode), like the environment.
+            set_(self, "work_dir", check_text("work_dir", os.fspath(self.work_dir), os_text=True))
         self._check_environment()
         for field in ("hold", "exclusive", "inherit_environment"):
             if not isinstance(getattr(self, field), bool):
@@ -419,10 +410,10 @@ class JobSpec:
                 f"environment must be a mapping of str to str, not {self.environment!r}"
             )
         for key, value in self.environment.items():
-            check_text("environment", key)
+            check_text("environment", key, os_text=True)
             if "=" in key:
                 raise ValueError(f"environment: a variable name must not contain '=': {key!r}")
-            check_text(f"environment[{key!r}]", value, empty=True)
+            check_text(f"environment[{key!r}]", value, empty=True, os_text=True)
         if not self.environment and not self.inherit_environment:
             raise ValueError("environment: Slurm needs at least one variable for a batch job")
         object.__setattr__(self, "environment", dict(self.environment))
