@@ -154,6 +154,10 @@ class Database:
     def _end_transaction(self, commit: bool) -> None:
         conn = self._connection()
         with native.api_lock:
+            # libslurm's commit takes a stale errno for its own failure: after a write
+            # slurmdbd refused, the refusal's ESLURM_ACCESS_DENIED made the next commit or
+            # rollback fail too (seen on 22.05).
+            ffi.errno = 0
             rc = lib.slurmdb_connection_commit(conn, commit)
             code = ffi.errno
         self._dirty = False
@@ -250,6 +254,21 @@ class Database:
                     record.release()
             if rc != 0:
                 raise _error(rc if rc > 0 else code, what)
+
+    def _may_write_associations(self) -> bool:
+        """Whether this process's user may write associations at all: root and SlurmUser,
+        an Operator or Administrator, or a coordinator of some account."""
+        uid = os.getuid()
+        if uid in (0, int(lib.slurm_conf.slurm_user_id)):
+            return True
+        try:
+            name = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            return False
+        return any(
+            user.admin_level != "None" or user.coordinated_accounts
+            for user in self.users(names=[name], with_coords=True)
+        )
 
     # --- names -------------------------------------------------------------------------
 
@@ -759,7 +778,12 @@ class Database:
         **limits: Any,
     ) -> tuple[str, ...]:
         """Change limits of one association: an account's own (``user`` None) or a
-        user's in an account. Returns the associations Slurm changed."""
+        user's in an account. Returns the associations Slurm changed.
+
+        Raises :class:`~slurmlib.errors.AccessDenied` for a user who may not write
+        associations, like every other write (slurmdbd itself answers such a user "nothing
+        changed", not a refusal).
+        """
         self._require_accounts([_write.check_text("account", account)])
         if user is not None:
             self._require_users([_write.check_text("user", user)])
@@ -773,10 +797,14 @@ class Database:
             _assoc_cond(cond, where, account, user, partition)
             lib.slurmdb_init_assoc_rec(rec.ptr, False)
             checked.apply(rec)
-            return self._changed(
-                lambda: lib.slurmdb_associations_modify(self._conn, cond.ptr, rec.ptr),
-                f"modifying association {user or ''}@{account}",
+            what = f"modifying association {user or ''}@{account}"
+            changed = self._changed(
+                lambda: lib.slurmdb_associations_modify(self._conn, cond.ptr, rec.ptr), what
             )
+        # Asked only when nothing changed: the one answer that can hide a refusal.
+        if not changed and not self._may_write_associations():
+            raise _error(int(lib.ESLURM_ACCESS_DENIED), what)
+        return changed
 
     def remove_association(
         self,
