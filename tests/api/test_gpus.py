@@ -85,7 +85,7 @@ def test_job_gpu_requests_are_read_in_both_prefix_styles() -> None:
         ("memory_per_gpu", "lots"),
     ],
 )
-def test_malformed_gpu_requests_raise_value_error_naming_them(field: str, value: object) -> None:
+def test_malformed_gpu_requests_raise_value_error_naming_them(field: str, value: Any) -> None:
     with pytest.raises(ValueError, match=field):
         JobSpec(script=_script(), **{field: value})
 

@@ -272,3 +272,57 @@ def test_preemptable_capacity_is_what_running_jobs_of_preemptable_qos_hold(
     # Shown apart in the table too.
     done = slurmlib("nodes")
     assert "Preemptable" in done.stdout
+
+
+def _gres(text: str) -> Counter[str]:
+    """``gpu:a100:4(IDX:0-3)`` → ``{"gpu:a100": 4}``, as sinfo prints Gres and GresUsed
+    (one GRES per node here)."""
+    counts: Counter[str] = Counter()
+    if text in ("", "(null)"):
+        return counts
+    name, _, count = text.split("(")[0].rpartition(":")
+    counts[name] += int(count)
+    return counts
+
+
+def test_gpus_per_partition_and_type_add_up_to_sinfo_gres_and_gres_used(
+    slurm_conf: Path,
+) -> None:
+    """Every request style's GPUs are in the nodes' GresUsed; the partition sums and the
+    per-type sums are what sinfo's per-node Gres/GresUsed add up to."""
+
+    def sinfo() -> dict[str, tuple[Counter[str], Counter[str]]]:
+        out = run("sinfo", "-h", "-N", "-O", "Partition:20,Gres:40,GresUsed:40").stdout
+        sums: dict[str, tuple[Counter[str], Counter[str]]] = {}
+        for line in out.splitlines():
+            part = line[:20].strip().rstrip("*")
+            total, used = sums.setdefault(part, (Counter(), Counter()))
+            total.update(_gres(line[20:60].strip()))
+            used.update(_gres(line[60:].strip()))
+        return sums
+
+    reference, ours = settled(sinfo, nodes_json)
+    assert reference["ml"][1]["gpu:a100"] == 4  # the seed fills node5's a100
+    for part, (total, used) in reference.items():
+        gpus = ours[part]["gpus"]
+        assert gpus["total"] == sum(total.values()), part
+        assert gpus["allocated"] == sum(used.values()), part
+        by_type = gpus["by_type"]
+        assert {k: v["total"] for k, v in by_type.items()} == dict(+total), part
+        assert {k: v["allocated"] for k, v in by_type.items() if v["allocated"]} == dict(+used)
+        for counts in by_type.values():
+            assert counts["allocated"] + counts["idle"] + counts["other"] == counts["total"]
+
+
+def test_node_detail_gpus_equal_scontrol_alloc_tres(slurm_conf: Path) -> None:
+    done = slurmlib("nodes", "--json", "-n", "node[5-6]")
+    assert done.returncode == 0, done.stderr
+    records = {r["name"]: r for r in json.loads(done.stdout)["nodes"]}
+    for shown in scontrol_oneliners("node", "node[5-6]"):
+        alloc = dict(i.split("=", 1) for i in shown.get("AllocTRES", "").split(",") if "=" in i)
+        gpus = records[shown["NodeName"]]["gpus"]
+        assert gpus["allocated"] == int(alloc.get("gres/gpu", 0))
+        assert sum(t["allocated"] for t in gpus["by_type"].values()) == gpus["allocated"]
+    assert records["node5"]["gpus"]["by_type"] == {"gpu:a100": {"allocated": 4, "total": 4}}
+    human = slurmlib("nodes", "-n", "node5")
+    assert "a100:4/4" in human.stdout

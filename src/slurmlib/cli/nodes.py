@@ -5,8 +5,11 @@
     debug*         4      1      2     0      1     0      6/10/8/24   1536/12288       0/0/0
     ...
 
-CPU columns follow sinfo's A/I/O/T: allocated, idle, other (on nodes that are drained,
-down or not responding), total. Three views: per partition (the default), ``--tree``
+CPU and GPU columns follow sinfo's A/I/O/T: allocated, idle, other (on nodes that are
+drained, down or not responding), total. GPUs are counted from the nodes' TRES
+(``gres/gpu``), so a job's GPUs count whether it asked with ``--gres``, ``--gpus`` or
+``--gpus-per-task``; a second table splits them by GPU type (the nodes' configured GRES,
+``sinfo -O Gres,GresUsed``). Three views: per partition (the default), ``--tree``
 (partition → active features → state) and per node (``-n NODELIST`` or ``--long``).
 CPUs, memory and GPUs held by running jobs that another job may preempt are counted
 apart ("preemptable"): they are allocated, yet a job of a preempting QoS or partition
@@ -84,6 +87,8 @@ class Summary:
     gpus_total: int = 0
     gpus_allocated: int = 0
     gpus_unavailable: int = 0
+    gpu_types: dict[str, list[int]] = field(default_factory=dict)
+    """GPU type (``"gpu:a100"``, ``"gpu"`` untyped) → [total, allocated, other]."""
 
     def add(self, node: Node) -> None:
         self.nodes += 1
@@ -96,12 +101,20 @@ class Summary:
             self.cpus_idle += free
         self.memory_total += node.real_memory
         self.memory_allocated += node.alloc_memory
-        gpus = node.tres.get("gres/gpu", 0)
-        used = node.alloc_tres.get("gres/gpu", 0)
+        gpus, used = node.gpus, node.gpus_allocated
         self.gpus_total += gpus
         self.gpus_allocated += used
         if unavailable(node):
             self.gpus_unavailable += gpus - used
+        for key, total in node.gres_total.items():
+            if key != "gpu" and not key.startswith("gpu:"):
+                continue
+            in_use = node.gres_in_use.get(key, 0)
+            counts = self.gpu_types.setdefault(key, [0, 0, 0])
+            counts[0] += total
+            counts[1] += in_use
+            if unavailable(node):
+                counts[2] += total - in_use
 
     @property
     def cpus_total(self) -> int:
@@ -126,6 +139,15 @@ class Summary:
                 "idle": self.gpus_total - self.gpus_allocated - self.gpus_unavailable,
                 "other": self.gpus_unavailable,
                 "total": self.gpus_total,
+                "by_type": {
+                    key: {
+                        "allocated": used,
+                        "idle": total - used - other,
+                        "other": other,
+                        "total": total,
+                    }
+                    for key, (total, used, other) in sorted(self.gpu_types.items())
+                },
             },
         }
 
@@ -203,7 +225,7 @@ def _summary_cells(data: dict[str, Any]) -> list[str]:
     return [
         _ratio(cpus["allocated"], cpus["idle"], cpus["other"], cpus["total"]),
         _ratio(mem["allocated"], mem["total"]),
-        _ratio(gpus["allocated"], gpus["idle"], gpus["total"]),
+        _ratio(gpus["allocated"], gpus["idle"], gpus["other"], gpus["total"]),
     ]
 
 
@@ -249,7 +271,6 @@ def _leaf_dict(summary: Summary, share: Share) -> dict[str, Any]:
 
 def node_detail(node: Node, jobs: list[Job], share: Share | None) -> dict[str, Any]:
     """The ``--long`` record of one node (documented keys, see the README)."""
-    gpus = node.tres.get("gres/gpu", 0)
     return {
         "name": node.name,
         "state": category(node),
@@ -268,7 +289,15 @@ def node_detail(node: Node, jobs: list[Job], share: Share | None) -> dict[str, A
             "free": node.free_memory,
             "total": node.real_memory,
         },
-        "gpus": {"allocated": node.alloc_tres.get("gres/gpu", 0), "total": gpus},
+        "gpus": {
+            "allocated": node.gpus_allocated,
+            "total": node.gpus,
+            "by_type": {
+                key: {"allocated": node.gres_in_use.get(key, 0), "total": total}
+                for key, total in sorted(node.gres_total.items())
+                if key == "gpu" or key.startswith("gpu:")
+            },
+        },
         "gres": node.gres,
         "reason": node.reason,
         "reason_user": node.reason_user,
@@ -356,10 +385,18 @@ def run(args: argparse.Namespace, out: Any) -> int:
             "DOWN",
             "CPUS A/I/O/T",
             "MEM MiB A/T",
-            "GPUS A/I/T",
+            "GPUS A/I/O/T",
         ],
         rows,
     )
+    typed = [
+        [name, _gpu_type_label(key), _ratio(c["allocated"], c["idle"], c["other"], c["total"])]
+        for name, s in summaries.items()
+        for key, c in s.to_dict()["gpus"]["by_type"].items()
+    ]
+    if typed:
+        out.stream.write("\nGPUs by type:\n")
+        out.table(["PARTITION", "TYPE", "GPUS A/I/O/T"], typed)
     held = [(name, share) for name, share in preempt.items() if share.jobs]
     if held:
         out.stream.write("\nPreemptable (allocated to jobs that others may preempt):\n")
@@ -423,12 +460,23 @@ def _run_tree(
             "NODES",
             "CPUS A/I/O/T",
             "MEM MiB A/T",
-            "GPUS A/I/T",
+            "GPUS A/I/O/T",
             "PREEMPTABLE CPUS",
         ],
         rows,
     )
     return 0
+
+
+def _gpu_type_label(key: str) -> str:
+    """``"gpu:a100"`` → ``"a100"``; GPUs of no type are ``"(untyped)"``."""
+    return key.split(":", 1)[1] if ":" in key else "(untyped)"
+
+
+def _gpu_types_cell(by_type: dict[str, dict[str, int]]) -> str:
+    return ",".join(
+        f"{_gpu_type_label(key)}:{_ratio(c['allocated'], c['total'])}" for key, c in by_type.items()
+    )
 
 
 def _merge(into: Summary, other: Summary) -> None:
@@ -442,6 +490,10 @@ def _merge(into: Summary, other: Summary) -> None:
     into.gpus_total += other.gpus_total
     into.gpus_allocated += other.gpus_allocated
     into.gpus_unavailable += other.gpus_unavailable
+    for key, counts in other.gpu_types.items():
+        mine = into.gpu_types.setdefault(key, [0, 0, 0])
+        for i, value in enumerate(counts):
+            mine[i] += value
 
 
 def _run_detail(
@@ -495,6 +547,7 @@ def _run_detail(
                 _ratio(r["memory_mib"]["allocated"], r["memory_mib"]["total"]),
                 "-" if free is None else str(free),
                 _ratio(r["gpus"]["allocated"], r["gpus"]["total"]),
+                _gpu_types_cell(r["gpus"]["by_type"]),
                 ",".join(r["active_features"]),
                 ",".join(map(str, r["jobs"])),
                 str(r["preemptable"]["cpus"]) if r["preemptable"]["jobs"] else "",
@@ -511,6 +564,7 @@ def _run_detail(
             "MEM MiB A/T",
             "FREE MiB",
             "GPUS A/T",
+            "GPU TYPES A/T",
             "FEATURES",
             "JOBS",
             "PREEMPT CPUS",
