@@ -643,7 +643,7 @@ def _partition_request(
         flag, clear = _PARTITION_FLAGS[switch]
         flags |= int(getattr(lib, flag if on else clear))
     buffers = CBuffers()
-    msg = buffers.keep(ffi.new("update_part_msg_t *"))
+    msg = buffers.keep(ffi.new(_PARTITION_REQUEST))
     lib.slurm_init_part_desc_msg(msg)
     for field, text in texts.items():
         setattr(msg, field, buffers.text(text))
@@ -652,6 +652,11 @@ def _partition_request(
     if flags:
         msg.flags = flags
     return msg, buffers
+
+
+# The request's type is the one the bound prototypes take: update_part_msg_t * up to 26.05,
+# partition_info_t * once that typedef is gone (both name struct partition_info).
+_PARTITION_REQUEST = ffi.typeof(lib.slurm_init_part_desc_msg).args[0]
 
 
 def create_partition(name: str, **settings: Any) -> None:

@@ -56,6 +56,38 @@ __all__ = [
     "loaded_api_version",
 ]
 
+
+def _link_facts() -> dict[str, Any]:
+    """What the build recorded beside the extension: the libslurm it linked and the
+    run-path it gave the extension (readable when the extension itself cannot load)."""
+    try:
+        facts: dict[str, Any] = json.loads((Path(__file__).parent / "_link.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return facts
+
+
+def _load_failure(error: str, link: dict[str, Any]) -> str:
+    """The message for an extension that the dynamic loader refused: which file it looked
+    for, where, and what to do about it."""
+    soname = link.get("soname", "libslurm.so")
+    if "libslurm" not in error or not link:
+        return (
+            f"slurmlib's compiled bindings cannot be loaded: {error}. Rebuild slurmlib against "
+            "the installed Slurm (pip install --force-reinstall --no-cache-dir .)"
+        )
+    where = [*link.get("run_path", []), "the loader's default directories"]
+    if os.environ.get("LD_LIBRARY_PATH"):
+        where.insert(0, f"LD_LIBRARY_PATH ({os.environ['LD_LIBRARY_PATH']})")
+    return (
+        f"slurmlib's bindings need {soname}, which the dynamic loader did not find ({error}). "
+        f"They were linked with {link.get('library')} and look for it in {', '.join(where)}. "
+        f"If Slurm moved, set LD_LIBRARY_PATH to the directory that now holds {soname}; if "
+        "Slurm was upgraded or removed, rebuild slurmlib against the installed one "
+        "(SLURM_PREFIX=... pip install --force-reinstall --no-cache-dir .)"
+    )
+
+
 # Slurm's plugins are not linked against libslurm: they find slurm_* symbols in the global
 # namespace. The extension (and libslurm with it) must therefore be loaded RTLD_GLOBAL.
 _flags = sys.getdlopenflags()
@@ -68,11 +100,7 @@ except ModuleNotFoundError as exc:
         "generates them from this machine's Slurm headers"
     ) from exc
 except ImportError as exc:
-    raise SlurmVersionMismatch(
-        f"slurmlib's compiled bindings cannot be loaded: {exc}. They were built against a "
-        "libslurm that is not installed now (Slurm was upgraded or removed); rebuild "
-        "slurmlib against the installed Slurm (pip install --force-reinstall --no-cache-dir .)"
-    ) from exc
+    raise SlurmVersionMismatch(_load_failure(str(exc), _link_facts())) from exc
 finally:
     sys.setdlopenflags(_flags)
 
@@ -322,6 +350,16 @@ class Capabilities:
         except ffi.error:
             return frozenset()
         return frozenset(name for name, _ in (kind.fields or ()))
+
+    @staticmethod
+    @cache
+    def has_type(ctype: str) -> bool:
+        """True when the bound headers declare the C type ``ctype`` (``"update_part_msg_t"``)."""
+        try:
+            ffi.typeof(ctype)
+        except ffi.error:
+            return False
+        return True
 
     def has_field(self, ctype: str, field: str) -> bool:
         """True when struct ``ctype`` has ``field`` in this Slurm release."""

@@ -18,10 +18,11 @@ from typing import Any
 import cffi
 
 # Absolute imports: cffi's setuptools hook executes this file by path, not as a module.
-from slurmlib._build import bulk_c, declarations, macros
-from slurmlib._build.locate import SlurmInstall, find_slurm
+from slurmlib._build import bulk_c, c_names, declarations, macros
+from slurmlib._build.locate import SlurmInstall, find_slurm, run_path_args
 
 MODULE = "slurmlib._slurm"
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 # Exported by libslurm, needed by a binding, absent from every public header. They must be
 # declared with their real prototypes in the C source too: C would otherwise assume an int
@@ -107,7 +108,9 @@ def _version_number(include_dir: Path) -> int:
     return int(match.group(1), 16)
 
 
-def generate(install: SlurmInstall | None = None) -> tuple[str, str, dict[str, Any]]:
+def generate(
+    install: SlurmInstall | None = None, package_dir: Path = PACKAGE_DIR
+) -> tuple[str, str, dict[str, Any]]:
     """(cdef, C source, build information) for the installed Slurm."""
     install = install or find_slurm()
     exported = exported_symbols(install.library)
@@ -129,6 +132,10 @@ def generate(install: SlurmInstall | None = None) -> tuple[str, str, dict[str, A
         + "\n"
         + bulk_cdef
     )
+
+    # Checked against the compiled module after the build (setup.py); listed here so that
+    # `slurmlib version --json` shows which uses sit behind a capability.
+    inventory = c_names.scan(c_names.package_sources(package_dir), package_dir.parent)
 
     version_number = _version_number(install.include_dir)
     info: dict[str, Any] = {
@@ -152,6 +159,14 @@ def generate(install: SlurmInstall | None = None) -> tuple[str, str, dict[str, A
         },
         "extras": sorted(extras),
         "omitted": [o.as_dict() for o in decls.omitted + macro_set.omitted],
+        # What the Python layer names in C, and which of those uses a capability gates.
+        "c_names": {
+            "uses": len(inventory.uses),
+            "gated": [
+                {"kind": u.kind, "name": u.name, "where": u.where()}
+                for u in c_names.gated(inventory)
+            ],
+        },
     }
     source = (
         declarations.wrapper_source()
@@ -178,6 +193,7 @@ def make_builder() -> cffi.FFI:
         include_dirs=[str(install.include_dir)],
         library_dirs=[str(install.lib_dir)],
         libraries=["slurm"],
+        extra_link_args=run_path_args(install.lib_dir),
         extra_compile_args=[
             *declarations.CFLAGS,
             # A missing prototype would truncate returned pointers to int: make it an error.

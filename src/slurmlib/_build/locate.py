@@ -42,14 +42,19 @@ class SlurmInstall:
         return int(match.group(1))
 
 
-def _multiarch_dirs(prefix: Path) -> list[Path]:
-    dirs = [prefix / "lib", prefix / "lib64"]
+def _triplet() -> str:
+    """The multiarch directory name (``x86_64-linux-gnu``), or empty where there is none."""
     try:
-        triplet = subprocess.run(
+        return subprocess.run(
             ["cc", "-print-multiarch"], capture_output=True, text=True, check=False
         ).stdout.strip()
     except OSError:
-        triplet = ""
+        return ""
+
+
+def _multiarch_dirs(prefix: Path) -> list[Path]:
+    dirs = [prefix / "lib", prefix / "lib64"]
+    triplet = _triplet()
     if triplet:
         dirs.insert(0, prefix / "lib" / triplet)
     return dirs
@@ -97,3 +102,21 @@ def find_slurm() -> SlurmInstall:
         )
     assert include is not None and library is not None
     return SlurmInstall(include_dir=include, library=library)
+
+
+# Where the dynamic loader finds libraries without being told (ld.so's trusted directories).
+_LOADER_DIRS = ("/lib", "/lib64", "/usr/lib", "/usr/lib64")
+
+
+def run_path_args(lib_dir: Path) -> list[str]:
+    """Linker arguments that record ``lib_dir`` as the extension's run-path, unless the
+    loader searches it anyway: a Slurm under its own prefix (``SLURM_PREFIX=/opt/slurm-X``)
+    then loads with no ``LD_LIBRARY_PATH`` (which ``runuser`` and ``sudo`` drop anyway)."""
+    resolved = lib_dir.resolve()
+    triplet = _triplet()
+    searched = {Path(d) for d in _LOADER_DIRS}
+    if triplet:
+        searched |= {Path(d) / triplet for d in _LOADER_DIRS}
+    if resolved in searched:
+        return []
+    return [f"-Wl,-rpath,{resolved}"]

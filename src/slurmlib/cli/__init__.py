@@ -55,7 +55,10 @@ def _version(args: argparse.Namespace) -> int:
         "loaded_api": native.loaded_api_version(),
         "include_dir": native.BUILD_INFO["include_dir"],
         "bound": native.BUILD_INFO["bound"],
-        "omitted": len(native.BUILD_INFO["omitted"]),
+        # Each declaration of the headers that is not bound, with why ({name, kind, reason}).
+        "omitted": native.BUILD_INFO["omitted"],
+        # The C names the Python layer uses that a capability question guards, with where.
+        "gated": native.BUILD_INFO["c_names"]["gated"],
     }
     if args.json:
         print(json.dumps(facts, indent=2))
@@ -67,7 +70,12 @@ def _version(args: argparse.Namespace) -> int:
         bound = facts["bound"]
         assert isinstance(bound, dict)
         print("bound: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in bound.items()))
-        print(f"left out: {facts['omitted']} declarations (see `slurmlib version --json`)")
+        omitted, gated = native.BUILD_INFO["omitted"], native.BUILD_INFO["c_names"]["gated"]
+        print(f"left out: {len(omitted)} declarations (listed with why by `--json`)")
+        print(
+            f"checked at build: {native.BUILD_INFO['c_names']['uses']} uses of C names by the "
+            f"Python layer, {len(gated)} of them behind a capability (listed by `--json`)"
+        )
     return 0
 
 
