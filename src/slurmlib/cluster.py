@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from . import _limits, _queue, _readers, _topology, native
+from . import _limits, _queue, _readers, _topology, _validate, native
 from ._build import bulk_spec as _bulk_spec
 from .convert import Unlimited, text, timestamp
 from .errors import InvalidNodeName, SlurmError, Unsupported
@@ -216,7 +216,7 @@ class Cluster:
 
     def node(self, name: str) -> Node:
         """One node; :class:`InvalidNodeName` when the controller knows none by that name."""
-        _check_text("name", name)
+        _validate.check_text("name", name)
         with native.api_lock:
             out = ffi.new("node_info_msg_t **")
             rc = lib.slurm_load_node_single(out, name.encode(), _SHOW_ALL | _SHOW_DETAIL)
@@ -242,41 +242,46 @@ class Cluster:
     def jobs(
         self,
         *,
-        users: Iterable[str | int] | None = None,
-        accounts: Iterable[str] | None = None,
-        partitions: Iterable[str] | None = None,
-        states: Iterable[JobState | str] | None = None,
-        job_ids: Iterable[int] | None = None,
+        users: str | int | Iterable[str | int] | None = None,
+        accounts: str | Iterable[str] | None = None,
+        partitions: str | Iterable[str] | None = None,
+        states: JobState | str | Iterable[JobState | str] | None = None,
+        job_ids: int | Iterable[int] | None = None,
     ) -> Snapshot[Job]:
         """The controller's queue, optionally filtered.
 
-        Filters take several values each (any of them matches): user names or uids, account
-        names, partition names (a job pending in several partitions matches any), states
-        (``JobState`` or its name), job ids (a job id of an array matches all its tasks).
-        Without filters, an unchanged queue gives back the same snapshot object.
+        Filters take one value or several (any of them matches; a string is one value, an
+        empty list matches nothing): user names or uids, account names, partition names (a
+        job pending in several partitions matches any), states (``JobState`` or its name),
+        job ids (a job id of an array matches all its tasks). A bad value raises
+        ``TypeError``/``ValueError`` naming it. Without filters, an unchanged queue gives
+        back the same snapshot object.
         """
+        # Checked before the load: a bad filter costs no RPC.
+        wanted_users = _validate.user_filter("users", users)
+        wanted_accounts = _validate.name_filter("accounts", accounts)
+        wanted_parts = _validate.name_filter("partitions", partitions)
+        wanted_states = _validate.enum_filter("states", states, JobState, "job state")
+        wanted_ids = _validate.id_filter("job_ids", job_ids)
         snapshot: Snapshot[Job] = self._load("jobs")
         tests: list[Callable[[Job], bool]] = []
-        if users is not None:
-            wanted_users = {str(u) for u in users}
-            tests.append(lambda j: j.user_name in wanted_users or str(j.user_id) in wanted_users)
-        if accounts is not None:
-            wanted_accounts = set(accounts)
-            tests.append(lambda j: j.account in wanted_accounts)
-        if partitions is not None:
-            wanted_parts = set(partitions)
-            tests.append(lambda j: bool(wanted_parts & set((j.partition or "").split(","))))
-        if states is not None:
-            wanted_states = {s if isinstance(s, JobState) else JobState[s.upper()] for s in states}
-            tests.append(lambda j: j.state in wanted_states)
-        if job_ids is not None:
-            wanted_ids = {int(i) for i in job_ids}
+        if wanted_users is not None:
+            # A name matches the user's name, or its uid written out; an int, the uid.
+            user_texts = {str(u) for u in wanted_users}
+            tests.append(lambda j: j.user_name in user_texts or str(j.user_id) in user_texts)
+        if wanted_accounts is not None:
+            account_set = set(wanted_accounts)
+            tests.append(lambda j: j.account in account_set)
+        if wanted_parts is not None:
+            part_set = set(wanted_parts)
+            tests.append(lambda j: bool(part_set & set((j.partition or "").split(","))))
+        if wanted_states is not None:
+            state_set = set(wanted_states)
+            tests.append(lambda j: j.state in state_set)
+        if wanted_ids is not None:
+            id_set = set(wanted_ids)
             tests.append(
-                lambda j: (
-                    j.job_id in wanted_ids
-                    or j.array_job_id in wanted_ids
-                    or j.het_job_id in wanted_ids
-                )
+                lambda j: j.job_id in id_set or j.array_job_id in id_set or j.het_job_id in id_set
             )
         if not tests:
             return snapshot
@@ -866,12 +871,3 @@ def _job_arg(job_id: int) -> Any:
 def _check_job_id(job_id: object) -> None:
     if not isinstance(job_id, int) or isinstance(job_id, bool) or not 0 < job_id < 2**32:
         raise ValueError(f"job_id must be a positive 32-bit integer, not {job_id!r}")
-
-
-def _check_text(field: str, value: object) -> None:
-    if not isinstance(value, str):
-        raise TypeError(f"{field} must be a string, not {type(value).__name__}")
-    if "\0" in value:
-        raise ValueError(f"{field} must not contain NUL bytes: {value!r}")
-    if not value:
-        raise ValueError(f"{field} must not be empty")

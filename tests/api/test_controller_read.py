@@ -223,6 +223,37 @@ def test_job_filters(cluster: Cluster, seed: dict[str, Any]) -> None:
     assert tasks and all(array_id in (j.job_id, j.array_job_id) for j in tasks)
 
 
+def test_bad_job_filters_raise_naming_the_value_and_the_valid_names(cluster: Cluster) -> None:
+    with pytest.raises(TypeError, match=r"states: a job state is a JobState or its name \(PENDING"):
+        cluster.jobs(states=[5])
+    with pytest.raises(ValueError, match=r"unknown job state 'nosuch' \(known: PENDING, RUNNING"):
+        cluster.jobs(states=["nosuch"])
+    with pytest.raises(TypeError, match=r"job_ids: a job id is an int, not float: 1\.9"):
+        cluster.jobs(job_ids=[1.9])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="not bool: True"):
+        cluster.jobs(job_ids=[True])
+    with pytest.raises(TypeError, match="users: .* not bool"):
+        cluster.jobs(users=[False])
+    with pytest.raises(ValueError, match="partitions must be text that encodes to UTF-8"):
+        cluster.jobs(partitions="\udcff")
+
+
+def test_a_bare_string_filter_is_one_value_and_selects_what_squeue_does(
+    cluster: Cluster, seed: dict[str, Any]
+) -> None:
+    def squeue() -> set[int]:
+        return {int(i) for i in run("squeue", "-h", "-a", "-t", "PD", "-o", "%A").stdout.split()}
+
+    pending, ours = settled(squeue, lambda: {j.job_id for j in cluster.jobs(states="pending")})
+    assert pending and ours == pending
+    assert cluster.jobs(states="pending") == cluster.jobs(states=[JobState.PENDING])
+    user = seed["job_users"]["running"]
+    assert cluster.jobs(users=user) == cluster.jobs(users=[user])
+    running = seed["jobs"]["running"]
+    assert [j.job_id for j in cluster.jobs(job_ids=running)] == [running]
+    assert cluster.jobs(accounts=[]).records == ()
+
+
 def test_running_job_has_its_nodes_expanded(cluster: Cluster, seed: dict[str, Any]) -> None:
     job = cluster.job(seed["jobs"]["running"])
     assert job.state is JobState.RUNNING

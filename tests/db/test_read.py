@@ -429,6 +429,50 @@ def test_bad_job_filters_raise_before_any_call(conn: db.Database) -> None:
         conn.jobs(users=["t_nobody"])
 
 
+def test_bad_filters_of_every_read_name_the_value(conn: db.Database) -> None:
+    now = datetime.now(UTC)
+    bad: list[tuple[Any, type[Exception], str]] = [
+        (lambda: conn.jobs(states=[5]), TypeError, r"states: .*\(PENDING, RUNNING.*int: 5"),
+        (lambda: conn.jobs(states=["nosuch"]), ValueError, r"'nosuch' \(known: PENDING"),
+        (lambda: conn.jobs(job_ids=[1.9]), TypeError, r"job_ids: .*float: 1\.9"),
+        (lambda: conn.jobs(job_ids=[True]), TypeError, "job_ids: .*bool: True"),
+        (lambda: conn.jobs(users=[True]), TypeError, "users: .*bool: True"),
+        (lambda: conn.accounts(names=[7]), TypeError, "names .*int: 7"),
+        (lambda: conn.qos(names="\udcff"), ValueError, "names .*lone surrogate"),
+        (lambda: conn.users(names=["\ud800"]), ValueError, "names .*lone surrogate"),
+        (lambda: conn.associations(partitions=[None]), TypeError, "partitions"),
+        (lambda: conn.clusters(names=b"x"), TypeError, "names"),
+        (lambda: conn.events(nodes=[3]), TypeError, "nodes .*int: 3"),
+        (lambda: conn.reservations(clusters=["\udcff"]), ValueError, "clusters .*surrogate"),
+        (
+            lambda: conn.usage(start=now - timedelta(days=1), end=now, accounts=[1]),
+            TypeError,
+            "accounts .*int: 1",
+        ),
+    ]
+    for read, error, named in bad:
+        with pytest.raises(error, match=named):
+            read()
+
+
+def test_a_bare_string_filter_is_one_value_and_an_empty_one_matches_nothing(
+    conn: db.Database, seed: dict[str, Any]
+) -> None:
+    assert [a.name for a in conn.accounts(names="physics")] == ["physics"]
+    assert [r["Account"] for r in sacctmgr("account", "account", "physics")] == ["physics"]
+    failed = seed["jobs"]["failed"]
+    assert [j.job_id for j in conn.jobs(job_ids=failed, states="failed")] == [failed]
+    assert conn.jobs(users="carol") == conn.jobs(users=["carol"])
+    for empty in (
+        lambda: conn.accounts(names=[]),
+        lambda: conn.jobs(states=[]),
+        lambda: conn.jobs(job_ids=[]),
+        lambda: conn.jobs(users=[]),
+        lambda: conn.associations(clusters=[]),
+    ):
+        assert empty() == ()
+
+
 # --- events, reservations, usage ---------------------------------------------------------------
 
 

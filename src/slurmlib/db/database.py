@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from .. import _bulk, native
+from .. import _bulk, _validate, native
 from ..errors import (
     DatabaseUnavailable,
     InvalidAccount,
@@ -293,88 +293,118 @@ class Database:
             )
 
     # --- reads ---------------------------------------------------------------------------
+    # Filters are checked by slurmlib._validate, the rule shared with the controller's reads:
+    # None is no filter, a string one value, an empty list matches nothing.
 
-    def _clusters(self, clusters: Iterable[str] | None) -> tuple[str, ...]:
+    def _clusters(self, clusters: object) -> tuple[str, ...]:
         """The clusters a query is about: the local one unless named. Always explicit:
         slurmdbd 22.05 crashes on an event query without a cluster list."""
-        return _opt_names("clusters", clusters) or (self.cluster_name,)
+        named = _validate.name_filter("clusters", clusters)
+        return (self.cluster_name,) if named is None else named
+
+    def _matching(
+        self,
+        fetch: Callable[..., tuple[T, ...]],
+        **filters: tuple[str, ...] | None,
+    ) -> tuple[T, ...]:
+        """``fetch(**filters)``; nothing, without a query, when a filter is empty (an empty
+        list in a cond is no filter to slurmdbd)."""
+        if any(values == () for values in filters.values()):
+            return ()
+        return fetch(**filters)
 
     def tres(self) -> tuple[Tres, ...]:
         """Every TRES the database tracks (``sacctmgr show tres``)."""
         return self._tres_records()
 
-    def clusters(self, *, names: Iterable[str] | None = None) -> tuple[Cluster, ...]:
+    def clusters(self, *, names: str | Iterable[str] | None = None) -> tuple[Cluster, ...]:
         """The clusters registered in the database (``sacctmgr show cluster``)."""
-        with Built("slurmdb_cluster_cond_t") as cond:
-            lib.slurmdb_init_cluster_cond(cond.ptr, False)
-            cond.strings("cluster_list", _opt_names("names", names))
-            return self._get(
-                lib.slurmdb_clusters_get,
-                cond,
-                "slurmdb_cluster_rec_t",
-                lambda c: _convert.cluster(c, self._names),
-                "loading clusters",
-            )
 
-    def qos(self, *, names: Iterable[str] | None = None) -> tuple[QoS, ...]:
+        def fetch(names: tuple[str, ...] | None) -> tuple[Cluster, ...]:
+            with Built("slurmdb_cluster_cond_t") as cond:
+                lib.slurmdb_init_cluster_cond(cond.ptr, False)
+                cond.strings("cluster_list", names)
+                return self._get(
+                    lib.slurmdb_clusters_get,
+                    cond,
+                    "slurmdb_cluster_rec_t",
+                    lambda c: _convert.cluster(c, self._names),
+                    "loading clusters",
+                )
+
+        return self._matching(fetch, names=_validate.name_filter("names", names))
+
+    def qos(self, *, names: str | Iterable[str] | None = None) -> tuple[QoS, ...]:
         """QoS with their limits (``sacctmgr show qos``); all of them without ``names``."""
-        with Built("slurmdb_qos_cond_t") as cond:
-            cond.strings("name_list", _opt_names("names", names))
-            return self._get(
-                lib.slurmdb_qos_get,
-                cond,
-                "slurmdb_qos_rec_t",
-                lambda c: _convert.qos(c, self._names),
-                "loading QoS",
-            )
+
+        def fetch(names: tuple[str, ...] | None) -> tuple[QoS, ...]:
+            with Built("slurmdb_qos_cond_t") as cond:
+                cond.strings("name_list", names)
+                return self._get(
+                    lib.slurmdb_qos_get,
+                    cond,
+                    "slurmdb_qos_rec_t",
+                    lambda c: _convert.qos(c, self._names),
+                    "loading QoS",
+                )
+
+        return self._matching(fetch, names=_validate.name_filter("names", names))
 
     def accounts(
         self,
         *,
-        names: Iterable[str] | None = None,
+        names: str | Iterable[str] | None = None,
         with_assocs: bool = False,
         with_coords: bool = False,
     ) -> tuple[Account, ...]:
         """Accounts (``sacctmgr show account``), optionally with their associations and
         coordinators."""
-        with Built("slurmdb_account_cond_t") as cond:
-            assoc = cond.nested("assoc_cond", "slurmdb_assoc_cond_t")
-            assoc.strings("acct_list", _opt_names("names", names))
-            if with_assocs:
-                cond.flag("with_assocs", "SLURMDB_ACCT_FLAG_WASSOC")
-            if with_coords:
-                cond.flag("with_coords", "SLURMDB_ACCT_FLAG_WCOORD")
-            return self._get(
-                lib.slurmdb_accounts_get,
-                cond,
-                "slurmdb_account_rec_t",
-                lambda c: _convert.account(c, self._names),
-                "loading accounts",
-            )
+
+        def fetch(names: tuple[str, ...] | None) -> tuple[Account, ...]:
+            with Built("slurmdb_account_cond_t") as cond:
+                assoc = cond.nested("assoc_cond", "slurmdb_assoc_cond_t")
+                assoc.strings("acct_list", names)
+                if with_assocs:
+                    cond.flag("with_assocs", "SLURMDB_ACCT_FLAG_WASSOC")
+                if with_coords:
+                    cond.flag("with_coords", "SLURMDB_ACCT_FLAG_WCOORD")
+                return self._get(
+                    lib.slurmdb_accounts_get,
+                    cond,
+                    "slurmdb_account_rec_t",
+                    lambda c: _convert.account(c, self._names),
+                    "loading accounts",
+                )
+
+        return self._matching(fetch, names=_validate.name_filter("names", names))
 
     def users(
         self,
         *,
-        names: Iterable[str] | None = None,
+        names: str | Iterable[str] | None = None,
         with_assocs: bool = False,
         with_coords: bool = False,
     ) -> tuple[User, ...]:
         """Users (``sacctmgr show user``), optionally with their associations and the
         accounts they coordinate."""
-        with Built("slurmdb_user_cond_t") as cond:
-            assoc = cond.nested("assoc_cond", "slurmdb_assoc_cond_t")
-            assoc.strings("user_list", _opt_names("names", names))
-            # slurmdbd finds a user's default account among its associations: ask for them
-            # always, and keep them only when the caller wants them.
-            cond.ptr.with_assocs = 1
-            cond.ptr.with_coords = with_coords
-            users = self._get(
-                lib.slurmdb_users_get,
-                cond,
-                "slurmdb_user_rec_t",
-                lambda c: _convert.user(c, self._names),
-                "loading users",
-            )
+
+        def fetch(names: tuple[str, ...] | None) -> tuple[User, ...]:
+            with Built("slurmdb_user_cond_t") as cond:
+                assoc = cond.nested("assoc_cond", "slurmdb_assoc_cond_t")
+                assoc.strings("user_list", names)
+                # slurmdbd finds a user's default account among its associations: ask for
+                # them always, and keep them only when the caller wants them.
+                cond.ptr.with_assocs = 1
+                cond.ptr.with_coords = with_coords
+                return self._get(
+                    lib.slurmdb_users_get,
+                    cond,
+                    "slurmdb_user_rec_t",
+                    lambda c: _convert.user(c, self._names),
+                    "loading users",
+                )
+
+        users = self._matching(fetch, names=_validate.name_filter("names", names))
         if with_assocs:
             return users
         return tuple(dataclasses.replace(u, associations=()) for u in users)
@@ -382,128 +412,180 @@ class Database:
     def associations(
         self,
         *,
-        users: Iterable[str] | None = None,
-        accounts: Iterable[str] | None = None,
-        partitions: Iterable[str] | None = None,
-        clusters: Iterable[str] | None = None,
+        users: str | Iterable[str] | None = None,
+        accounts: str | Iterable[str] | None = None,
+        partitions: str | Iterable[str] | None = None,
+        clusters: str | Iterable[str] | None = None,
     ) -> tuple[Association, ...]:
         """Associations (``sacctmgr show assoc``) with the limits set on each."""
-        with Built("slurmdb_assoc_cond_t") as cond:
-            cond.strings("user_list", _opt_names("users", users))
-            cond.strings("acct_list", _opt_names("accounts", accounts))
-            cond.strings("partition_list", _opt_names("partitions", partitions))
-            cond.strings("cluster_list", _opt_names("clusters", clusters))
-            return self._get(
-                lib.slurmdb_associations_get,
-                cond,
-                "slurmdb_assoc_rec_t",
-                lambda c: _convert.association(c, self._names),
-                "loading associations",
-            )
+
+        def fetch(
+            users: tuple[str, ...] | None,
+            accounts: tuple[str, ...] | None,
+            partitions: tuple[str, ...] | None,
+            clusters: tuple[str, ...] | None,
+        ) -> tuple[Association, ...]:
+            with Built("slurmdb_assoc_cond_t") as cond:
+                cond.strings("user_list", users)
+                cond.strings("acct_list", accounts)
+                cond.strings("partition_list", partitions)
+                cond.strings("cluster_list", clusters)
+                return self._get(
+                    lib.slurmdb_associations_get,
+                    cond,
+                    "slurmdb_assoc_rec_t",
+                    lambda c: _convert.association(c, self._names),
+                    "loading associations",
+                )
+
+        return self._matching(
+            fetch,
+            users=_validate.name_filter("users", users),
+            accounts=_validate.name_filter("accounts", accounts),
+            partitions=_validate.name_filter("partitions", partitions),
+            clusters=_validate.name_filter("clusters", clusters),
+        )
 
     def jobs(
         self,
         *,
         start: datetime | None = None,
         end: datetime | None = None,
-        users: Iterable[str | int] | None = None,
-        accounts: Iterable[str] | None = None,
-        partitions: Iterable[str] | None = None,
-        states: Iterable[JobState | str] | None = None,
-        job_ids: Iterable[int] | None = None,
-        clusters: Iterable[str] | None = None,
+        users: str | int | Iterable[str | int] | None = None,
+        accounts: str | Iterable[str] | None = None,
+        partitions: str | Iterable[str] | None = None,
+        states: JobState | str | Iterable[JobState | str] | None = None,
+        job_ids: int | Iterable[int] | None = None,
+        clusters: str | Iterable[str] | None = None,
         with_steps: bool = True,
     ) -> tuple[DbJob, ...]:
         """Jobs as accounting recorded them (what ``sacct`` shows), steps included.
 
         ``start``/``end`` select jobs that were eligible or running in that window, as
         sacct's ``-S``/``-E`` do (default: all records; with ``states``, jobs in those
-        states during the window). Filters take several values (any matches): user names
-        or uids, accounts, partitions, states (``JobState`` or name), job ids (an array
-        job's id selects all its tasks). The local cluster unless ``clusters`` is given.
+        states during the window). Filters take one value or several (any matches; a
+        string is one value, an empty list matches nothing): user names or uids, accounts,
+        partitions, states (``JobState`` or name), job ids (an array job's id selects all
+        its tasks). The local cluster unless ``clusters`` is given.
         """
-        cond_values = _job_filters(users, states, job_ids)
+        uids = _uids(_validate.user_filter("users", users))
+        wanted_states = _validate.enum_filter("states", states, JobState, "job state")
+        state_values = None if wanted_states is None else tuple(str(int(s)) for s in wanted_states)
+        ids = _validate.id_filter("job_ids", job_ids)
         usage_start = _epoch(start, "start")
         usage_end = _epoch(end, "end")
-        with Built("slurmdb_job_cond_t") as cond:
-            c = cond.ptr
-            c.db_flags = _JOB_FLAG_NOTSET
-            c.flags = _NO_TRUNC | (0 if with_steps else _NO_STEP)
-            c.usage_start = usage_start
-            c.usage_end = usage_end
-            cond.strings("userid_list", cond_values.uids)
-            cond.strings("acct_list", _opt_names("accounts", accounts))
-            cond.strings("partition_list", _opt_names("partitions", partitions))
-            cond.strings("state_list", cond_values.states)
-            cond.strings("cluster_list", self._clusters(clusters))
-            keep = _set_step_list(cond, cond_values.job_ids)
-            try:
-                return self._get(
-                    lib.slurmdb_jobs_get,
-                    cond,
-                    "slurmdb_job_rec_t",
-                    lambda j: _convert.job(j, self._names, with_steps),
-                    "loading accounting jobs",
-                )
-            finally:
-                del keep
+        if () in (uids, state_values, ids):
+            return ()
+
+        def fetch(
+            accounts: tuple[str, ...] | None,
+            partitions: tuple[str, ...] | None,
+            clusters: tuple[str, ...] | None,
+        ) -> tuple[DbJob, ...]:
+            with Built("slurmdb_job_cond_t") as cond:
+                c = cond.ptr
+                c.db_flags = _JOB_FLAG_NOTSET
+                c.flags = _NO_TRUNC | (0 if with_steps else _NO_STEP)
+                c.usage_start = usage_start
+                c.usage_end = usage_end
+                cond.strings("userid_list", uids)
+                cond.strings("acct_list", accounts)
+                cond.strings("partition_list", partitions)
+                cond.strings("state_list", state_values)
+                cond.strings("cluster_list", clusters)
+                keep = _set_step_list(cond, ids)
+                try:
+                    return self._get(
+                        lib.slurmdb_jobs_get,
+                        cond,
+                        "slurmdb_job_rec_t",
+                        lambda j: _convert.job(j, self._names, with_steps),
+                        "loading accounting jobs",
+                    )
+                finally:
+                    del keep
+
+        return self._matching(
+            fetch,
+            accounts=_validate.name_filter("accounts", accounts),
+            partitions=_validate.name_filter("partitions", partitions),
+            clusters=self._clusters(clusters),
+        )
 
     def events(
         self,
         *,
-        nodes: Iterable[str] | str | None = None,
+        nodes: str | Iterable[str] | None = None,
         start: datetime | None = None,
         end: datetime | None = None,
         kind: str | None = None,
-        clusters: Iterable[str] | None = None,
+        clusters: str | Iterable[str] | None = None,
     ) -> tuple[Event, ...]:
         """Node and cluster events (``sacctmgr show event``): when nodes went down or were
-        drained, why, and by whom. ``kind``: ``"node"``, ``"cluster"`` or None for both."""
+        drained, why, and by whom. ``kind``: ``"node"``, ``"cluster"`` or None for both.
+        ``nodes``: node names or host lists (``"node[1-2]"``)."""
         if kind not in _EVENT_KINDS:
             raise ValueError(f"kind must be 'node', 'cluster' or None, not {kind!r}")
-        node_text = None
-        if nodes is not None:
-            node_text = ",".join(_write.check_names("nodes", nodes))
         period_start = _epoch(start, "start")
         period_end = _epoch(end, "end")
-        with Built("slurmdb_event_cond_t") as cond:
-            cond.ptr.event_type = _EVENT_KINDS[kind]
-            cond.ptr.period_start = period_start
-            cond.ptr.period_end = period_end
-            cond.ptr.cpus_min = 0
-            cond.text("node_list", node_text)
-            cond.strings("cluster_list", self._clusters(clusters))
-            return self._get(
-                lib.slurmdb_events_get,
-                cond,
-                "slurmdb_event_rec_t",
-                lambda c: _convert.event(c, self._names),
-                "loading events",
-            )
+
+        def fetch(
+            nodes: tuple[str, ...] | None, clusters: tuple[str, ...] | None
+        ) -> tuple[Event, ...]:
+            with Built("slurmdb_event_cond_t") as cond:
+                cond.ptr.event_type = _EVENT_KINDS[kind]
+                cond.ptr.period_start = period_start
+                cond.ptr.period_end = period_end
+                cond.ptr.cpus_min = 0
+                cond.text("node_list", None if nodes is None else ",".join(nodes))
+                cond.strings("cluster_list", clusters)
+                return self._get(
+                    lib.slurmdb_events_get,
+                    cond,
+                    "slurmdb_event_rec_t",
+                    lambda c: _convert.event(c, self._names),
+                    "loading events",
+                )
+
+        return self._matching(
+            fetch,
+            nodes=_validate.name_filter("nodes", nodes),
+            clusters=self._clusters(clusters),
+        )
 
     def reservations(
         self,
         *,
         start: datetime | None = None,
         end: datetime | None = None,
-        names: Iterable[str] | None = None,
-        clusters: Iterable[str] | None = None,
+        names: str | Iterable[str] | None = None,
+        clusters: str | Iterable[str] | None = None,
     ) -> tuple[DbReservation, ...]:
         """Reservations as accounting recorded them (``sacctmgr show reservation``)."""
         time_start = _epoch(start, "start")
         time_end = _epoch(end, "end")
-        with Built("slurmdb_reservation_cond_t") as cond:
-            cond.ptr.time_start = time_start
-            cond.ptr.time_end = time_end
-            cond.strings("name_list", _opt_names("names", names))
-            cond.strings("cluster_list", self._clusters(clusters))
-            return self._get(
-                lib.slurmdb_reservations_get,
-                cond,
-                "slurmdb_reservation_rec_t",
-                lambda c: _convert.reservation(c, self._names),
-                "loading reservations",
-            )
+
+        def fetch(
+            names: tuple[str, ...] | None, clusters: tuple[str, ...] | None
+        ) -> tuple[DbReservation, ...]:
+            with Built("slurmdb_reservation_cond_t") as cond:
+                cond.ptr.time_start = time_start
+                cond.ptr.time_end = time_end
+                cond.strings("name_list", names)
+                cond.strings("cluster_list", clusters)
+                return self._get(
+                    lib.slurmdb_reservations_get,
+                    cond,
+                    "slurmdb_reservation_rec_t",
+                    lambda c: _convert.reservation(c, self._names),
+                    "loading reservations",
+                )
+
+        return self._matching(
+            fetch,
+            names=_validate.name_filter("names", names),
+            clusters=self._clusters(clusters),
+        )
 
     def usage(
         self,
@@ -511,9 +593,9 @@ class Database:
         start: datetime,
         end: datetime,
         by: str = "account",
-        clusters: Iterable[str] | None = None,
-        accounts: Iterable[str] | None = None,
-        users: Iterable[str] | None = None,
+        clusters: str | Iterable[str] | None = None,
+        accounts: str | Iterable[str] | None = None,
+        users: str | Iterable[str] | None = None,
     ) -> tuple[Usage, ...] | tuple[ClusterUsage, ...]:
         """TRES-minutes used over ``[start, end)`` from slurmdbd's rolled-up usage (what
         ``sreport`` prints; slurmdbd rolls usage up once an hour).
@@ -527,19 +609,30 @@ class Database:
         period = (_epoch(start, "start"), _epoch(end, "end"))
         if period[0] >= period[1]:
             raise ValueError(f"start must be before end: {start} .. {end}")
-        conn = self._read_connection()
-        with native.api_lock:
-            if by == "cluster":
-                return _usage.clusters(conn, period, self._names, self._clusters(clusters))
-            return _usage.associations(
-                conn,
-                period,
-                self._names,
-                by,
-                self._clusters(clusters),
-                _opt_names("accounts", accounts),
-                _opt_names("users", users),
-            )
+        if by == "cluster":
+
+            def by_cluster(clusters: tuple[str, ...]) -> tuple[ClusterUsage, ...]:
+                conn = self._read_connection()
+                with native.api_lock:
+                    return _usage.clusters(conn, period, self._names, clusters)
+
+            return self._matching(by_cluster, clusters=self._clusters(clusters))
+
+        def by_association(
+            clusters: tuple[str, ...],
+            accounts: tuple[str, ...] | None,
+            users: tuple[str, ...] | None,
+        ) -> tuple[Usage, ...]:
+            conn = self._read_connection()
+            with native.api_lock:
+                return _usage.associations(conn, period, self._names, by, clusters, accounts, users)
+
+        return self._matching(
+            by_association,
+            clusters=self._clusters(clusters),
+            accounts=_validate.name_filter("accounts", accounts),
+            users=_validate.name_filter("users", users),
+        )
 
     def roll_usage(self, *, start: datetime, end: datetime | None = None) -> None:
         """Recompute the rolled-up usage (hourly, daily, monthly) from ``start`` to ``end``
@@ -890,12 +983,6 @@ class Database:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _opt_names(field: str, values: Iterable[str] | None) -> tuple[str, ...] | None:
-    if values is None:
-        return None
-    return _write.check_names(field, values)
-
-
 def _admin_level(value: str | None) -> int | None:
     if value is None:
         return None
@@ -928,63 +1015,23 @@ def _assoc_cond(
         cond.strings("partition_list", [partition])
 
 
-class _JobFilters:
-    def __init__(
-        self,
-        uids: list[str] | None,
-        states: list[str] | None,
-        job_ids: list[int] | None,
-    ) -> None:
-        self.uids = uids
-        self.states = states
-        self.job_ids = job_ids
+def _uids(users: tuple[str | int, ...] | None) -> tuple[str, ...] | None:
+    """Users as the uids (text) accounting keeps: a name is looked up on this machine."""
+    if users is None:
+        return None
+    uids = []
+    for user in users:
+        if isinstance(user, int):
+            uids.append(str(user))
+            continue
+        try:
+            uids.append(str(pwd.getpwnam(user).pw_uid))
+        except KeyError:
+            raise InvalidUser(f"no user named {user!r} on this machine") from None
+    return tuple(uids)
 
 
-def _job_filters(
-    users: Iterable[str | int] | None,
-    states: Iterable[JobState | str] | None,
-    job_ids: Iterable[int] | None,
-) -> _JobFilters:
-    uids = None
-    if users is not None:
-        uids = []
-        for user in users:
-            if isinstance(user, int) and not isinstance(user, bool):
-                if user < 0:
-                    raise ValueError(f"users: a uid must not be negative: {user}")
-                uids.append(str(user))
-                continue
-            name = _write.check_text("users", user)
-            try:
-                uids.append(str(pwd.getpwnam(name).pw_uid))
-            except KeyError:
-                raise InvalidUser(f"no user named {name!r} on this machine") from None
-    state_values = None
-    if states is not None:
-        state_values = []
-        for state in states:
-            if isinstance(state, str):
-                try:
-                    state = JobState[state.upper()]
-                except KeyError:
-                    raise ValueError(
-                        f"states: unknown job state {state!r} "
-                        f"(known: {', '.join(s.name for s in JobState)})"
-                    ) from None
-            if not isinstance(state, JobState):
-                raise TypeError(f"states must be JobState or names, not {state!r}")
-            state_values.append(str(int(state)))
-    ids = None
-    if job_ids is not None:
-        ids = []
-        for job_id in job_ids:
-            if not isinstance(job_id, int) or isinstance(job_id, bool) or not 0 < job_id < 2**32:
-                raise ValueError(f"job_ids: not a job id: {job_id!r}")
-            ids.append(job_id)
-    return _JobFilters(uids, state_values, ids)
-
-
-def _set_step_list(cond: Built, job_ids: list[int] | None) -> list[Any]:
+def _set_step_list(cond: Built, job_ids: tuple[int, ...] | None) -> list[Any]:
     """Select jobs by id: ``step_list`` holds ``slurm_selected_step_t`` records.
 
     The records are Python's and the list has no destructor: releasing the cond frees the
