@@ -12,7 +12,8 @@ cursor only moves when a read succeeds, and only as far as the newest job that r
 returned, so the jobs slurmctld hands over once slurmdbd is back (it queues them meanwhile,
 in the order they ended) still fall inside the next window. The window ends ``lag`` seconds
 before now, so that the record of a job that has just ended has reached the database
-before its second is passed.
+before its second is passed; a record that is still incomplete (no partition yet, as a job
+that ran for a second has for a few seconds) holds the cursor back until it is complete.
 
 With a state file, the cursor, the ids at the cursor and the counts are written after
 every poll that counted something (to a temporary file renamed over the old one): an
@@ -50,6 +51,9 @@ ENDED_STATES: tuple[JobState, ...] = tuple(state for state in JobState if state.
 
 #: The state file's layout; a file of another version is ignored (and replaced).
 STATE_VERSION = 1
+
+#: Seconds after its end that a job's record may still lack its partition (see ``poll``).
+UNSETTLED_FOR = 300.0
 
 Key = tuple[int, int]
 """A job record: its id and its submit time (a requeued job keeps its id)."""
@@ -141,6 +145,16 @@ class FinishedJobs:
             states=ENDED_STATES,
             with_steps=False,
         )
+        # A job that ends within a second or so of its start reaches slurmdbd in pieces: its
+        # record says which partition it ran in only seconds later. Such a record, and every
+        # record that ended at or after it, waits for the next poll (unless it has stayed
+        # so for UNSETTLED_FOR seconds: then it is counted as it is).
+        settled_before = until + 1
+        for job in jobs:
+            if job.end_time is not None and job.partition is None:
+                ended = int(job.end_time.timestamp())
+                if ended > self.clock() - UNSETTLED_FOR:
+                    settled_before = min(settled_before, ended)
         cursor = self.cursor
         at_cursor = set(self.at_cursor)
         counted = 0
@@ -148,6 +162,8 @@ class FinishedJobs:
             if job.end_time is None:
                 continue
             ended = int(job.end_time.timestamp())
+            if ended >= settled_before:
+                continue
             key = _key(job)
             if ended < self.cursor or (ended == self.cursor and key in self.at_cursor):
                 continue  # counted by an earlier poll
