@@ -16,10 +16,11 @@ import pytest
 import slurmlib
 from slurmlib import UNLIMITED, JobSpec, db
 from slurmlib.db import _nodelay
+from slurmlib.errors import InvalidAccount, InvalidUser
 from slurmlib.states import JobState
 
 from ..api.jobtools import scancel_quietly, wait_for
-from ..slurmtools import run_json, settled
+from ..slurmtools import run, run_json, settled
 from .sacct import (
     duration,
     exit_code,
@@ -471,6 +472,32 @@ def test_a_bare_string_filter_is_one_value_and_an_empty_one_matches_nothing(
         lambda: conn.associations(clusters=[]),
     ):
         assert empty() == ()
+
+
+def test_names_the_database_cannot_hold_match_nothing(conn: db.Database) -> None:
+    """slurmdbd compares names in SQL; MariaDB's default latin1 tables cannot hold "ノード" or
+    "🐍", and the database then refuses the whole query (MySQL error 1267, "Illegal mix of
+    collations"): sacctmgr fails with "Unknown error 1267". No record can carry such a name,
+    so slurmlib's reads find nothing for it, and the rest of a filter still selects."""
+    done = run("sacctmgr", "-P", "-n", "show", "account", "physics,ノード", check=False)
+    assert (done.returncode != 0 and "1267" in done.stderr) or done.stdout.split() == ["physics"]
+    for name in ("ノード", "🐍"):
+        assert conn.accounts(names=[name]) == ()
+        assert conn.users(names=name) == ()
+        assert conn.qos(names=[name]) == ()
+        assert conn.associations(users=[name]) == ()
+        assert conn.reservations(names=[name]) == ()
+        assert conn.clusters(names=[name]) == ()
+        assert conn.jobs(accounts=[name]) == ()
+    assert [a.name for a in conn.accounts(names=["physics", "ノード"])] == ["physics"]
+    physics = {j.job_id for j in conn.jobs(accounts=["physics"], with_steps=False)}
+    assert physics
+    assert {j.job_id for j in conn.jobs(accounts=["🐍", "physics"], with_steps=False)} == physics
+    # What a write looks up first: an unknown name, said as such.
+    with pytest.raises(InvalidUser, match="no user named '🐍'"):
+        conn.remove_user("🐍")
+    with pytest.raises(InvalidAccount, match="no account named 'ノード'"):
+        conn.remove_account("ノード")
 
 
 # --- events, reservations, usage ---------------------------------------------------------------

@@ -302,16 +302,62 @@ class Database:
         named = _validate.name_filter("clusters", clusters)
         return (self.cluster_name,) if named is None else named
 
+    _name_charset: str | None = None
+    """The character set (Python's name) that the database's names have shown to be in,
+    once a read has been refused for a name outside it; None until then."""
+
     def _matching(
         self,
         fetch: Callable[..., tuple[T, ...]],
         **filters: tuple[str, ...] | None,
     ) -> tuple[T, ...]:
-        """``fetch(**filters)``; nothing, without a query, when a filter is empty (an empty
-        list in a cond is no filter to slurmdbd)."""
+        """``fetch(**filters)``: a read by names, where a name the database cannot hold
+        matches nothing.
+
+        slurmdbd compares names in SQL, and the database refuses the whole query
+        (MySQL error 1267, "Illegal mix of collations") when a name has a character that
+        its tables' character set lacks (latin1, MariaDB's default, has no kana or emoji).
+        No record can carry such a name: the read is made again without those names (first
+        keeping what latin1 holds, then ASCII), and a filter left empty matches nothing.
+        The character set that worked is remembered, so that later reads of the connection
+        leave such names out at once, without a refused query.
+        """
+        charsets: tuple[str, ...] = ("latin-1", "ascii")
+        if self._name_charset is not None:
+            filters = _keeping(filters, self._name_charset)
+            charsets = charsets[charsets.index(self._name_charset) + 1 :]
         if any(values == () for values in filters.values()):
             return ()
-        return fetch(**filters)
+        try:
+            return fetch(**filters)
+        except SlurmError as exc:
+            if exc.code != _ILLEGAL_MIX_OF_COLLATIONS:
+                raise
+            refused = exc
+        for charset in charsets:
+            kept = _keeping(filters, charset)
+            if kept == filters:
+                continue
+            if any(values == () for values in kept.values()):
+                self._name_charset = charset
+                return ()
+            try:
+                found = fetch(**kept)
+            except SlurmError as exc:
+                if exc.code != _ILLEGAL_MIX_OF_COLLATIONS:
+                    raise
+                refused, filters = exc, kept
+                continue
+            self._name_charset = charset
+            return found
+        names = sorted({v for values in filters.values() for v in values or () if not v.isascii()})
+        raise SlurmError(
+            f"the database cannot compare the names {names} with its tables' character set "
+            f"({refused.message})",
+            refused.code,
+            refused.code_name,
+            refused.context,
+        ) from refused
 
     def tres(self) -> tuple[Tres, ...]:
         """Every TRES the database tracks (``sacctmgr show tres``)."""
@@ -981,6 +1027,29 @@ class Database:
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _keeping(
+    filters: dict[str, tuple[str, ...] | None], charset: str
+) -> dict[str, tuple[str, ...] | None]:
+    """The filters without the names that have a character ``charset`` lacks."""
+    return {
+        field: None if values is None else tuple(v for v in values if _holds(v, charset))
+        for field, values in filters.items()
+    }
+
+
+def _holds(name: str, charset: str) -> bool:
+    """Whether a character set (as Python names it) has every character of ``name``."""
+    try:
+        name.encode(charset)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+# MySQL's ER_CANT_AGGREGATE_2COLLATIONS, which slurmdbd passes on as its error number.
+_ILLEGAL_MIX_OF_COLLATIONS = 1267
 
 
 def _admin_level(value: str | None) -> int | None:
