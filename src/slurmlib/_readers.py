@@ -13,6 +13,7 @@ from typing import Any
 from . import _bulk, _gres
 from . import convert as cv
 from ._build import bulk_spec as _bulk_spec
+from ._rpc_names import rpc_name
 from .native import capabilities, ffi, lib
 from .records import (
     Config,
@@ -374,7 +375,7 @@ def _rpcs(ids: Any, counts: Any, times: Any, size: int, users: bool) -> tuple[Rp
         stats.append(
             RpcStat(
                 id=ident,
-                name=cv.user_name(ident) if users else None,
+                name=cv.user_name(ident) if users else rpc_name(ident),
                 count=calls,
                 total_time=_micro(total),
                 average_time=_micro(total // calls if calls else 0),
