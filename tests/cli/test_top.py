@@ -218,3 +218,25 @@ def test_the_fast_json_text_is_the_json_of_the_snapshot(
             a, b = mine.pop("time_seconds"), theirs.pop("time_seconds")
             assert (a is None) == (b is None) and abs((a or 0) - (b or 0)) <= 5
         assert fast == plain
+
+
+def test_gpu_column_counts_every_request_style_as_squeue_tres_does(slurm_conf: Path) -> None:
+    """Running jobs show their allocated GPUs, pending ones what they ask for: the
+    gres/gpu of squeue's tres-alloc (which prints the request until a job runs)."""
+
+    def squeue() -> dict[int, int]:
+        out = run("squeue", "-h", "-p", "ml", "-O", "JobID:12,tres-alloc:200").stdout
+        gpus = {}
+        for line in out.splitlines():
+            job, tres = line[:12].strip(), line[12:].strip()
+            items = dict(i.split("=", 1) for i in tres.split(",") if "=" in i)
+            gpus[int(job)] = int(items.get("gres/gpu", 0))
+        return gpus
+
+    reference, ours = settled(squeue, lambda: top_json("-p", "ml"))
+    assert {j["job_id"]: j["gpus"] for j in ours["jobs"]} == reference
+    assert sum(reference.values()) >= 6  # the seed's GPU jobs
+    running = sum(j["gpus"] for j in ours["jobs"] if j["state"] == "RUNNING")
+    assert ours["summary"]["gpus"] == {"allocated": running, "total": 8}
+    frame = slurmlib("top", "--once", "-p", "ml").stdout
+    assert "GPUS" in frame.splitlines()[4] and "GPUs 6/8 allocated" in frame

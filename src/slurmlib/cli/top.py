@@ -77,6 +77,14 @@ DEFAULT_ROWS = 50
 """Jobs in a frame printed off a terminal (``--once`` or piped), unless ``--rows``."""
 
 
+def job_gpus(job: Job) -> int:
+    """GPUs a job holds (its allocated TRES) or, until it runs, asks for (its requested
+    TRES): counted alike whether it asked with --gres, --gpus or --gpus-per-task."""
+    if job.gpus_allocated:
+        return job.gpus_allocated
+    return job.tres_requested.get("gres/gpu", 0) if job.state is JobState.PENDING else 0
+
+
 def _started(job: Job) -> datetime | None:
     """When the clock of the TIME column started: start for running jobs, submit otherwise."""
     return job.start_time if job.state is JobState.RUNNING else job.submit_time
@@ -185,6 +193,14 @@ class View:
         ]
         return sum(n.alloc_cpus for n in nodes), sum(n.cpus for n in nodes)
 
+    def gpu_counts(self) -> tuple[int, int]:
+        nodes = [
+            n
+            for n in (self.nodes or ())
+            if self.partitions is None or self.partitions & set(n.partitions)
+        ]
+        return sum(n.gpus_allocated for n in nodes), sum(n.gpus for n in nodes)
+
 
 def job_rows(jobs: Iterable[Job], now: datetime) -> list[dict[str, Any]]:
     """The jobs of the ``--json`` snapshot (documented keys).
@@ -215,6 +231,7 @@ def job_rows(jobs: Iterable[Job], now: datetime) -> list[dict[str, Any]]:
             "state": state_name[job.state],
             "reason": job.state_reason,
             "cpus": job.num_cpus,
+            "gpus": job_gpus(job),
             "nodes": job.nodes,
             "priority": job.priority,
             "time_seconds": seconds_since[_started(job)],
@@ -264,6 +281,7 @@ def _summary(view: View, now: datetime) -> dict[str, Any]:
     """Everything of the ``--json`` document but its jobs."""
     states = view.state_counts
     alloc, total = view.cpu_counts()
+    gpus_alloc, gpus_total = view.gpu_counts()
     counts = view.node_counts()
     return {
         "collected_at": now.isoformat(),
@@ -279,6 +297,7 @@ def _summary(view: View, now: datetime) -> dict[str, Any]:
             "jobs": dict(sorted(states.items())),
             "nodes": {name: counts.get(name, 0) for name in CATEGORIES},
             "cpus": {"allocated": alloc, "total": total},
+            "gpus": {"allocated": gpus_alloc, "total": gpus_total},
         },
         "jobs_total": len(view.rows),
     }
@@ -286,7 +305,8 @@ def _summary(view: View, now: datetime) -> dict[str, Any]:
 
 _JOB_KEYS = (
     *("job_id", "label", "array_job_id", "array_task_id", "name", "user", "account"),
-    *("partition", "qos", "state", "reason", "cpus", "nodes", "priority", "time_seconds"),
+    *("partition", "qos", "state", "reason", "cpus", "gpus", "nodes", "priority"),
+    "time_seconds",
     *("time_limit_seconds", "submit_time", "start_time"),
 )
 # The text around each job's values: '{"job_id":', ',"label":', ... '}'.
@@ -324,16 +344,21 @@ def jobs_pieces(jobs: Iterable[Job], now: datetime) -> Iterator[str]:
     )
     state_name = {state: quoted(state.name) for state in JobState}
     number = None  # an int (or None), printed by join itself
-    running = JobState.RUNNING
+    running, pending = JobState.RUNNING, JobState.PENDING
     for first in range(0, len(all_rows), JOBS_PER_PIECE):
         rows = all_rows[first : first + JOBS_PER_PIECE]
-        # The two values made of several fields, as job_label and _started make them
+        # The values made of several fields, as job_label, _started and job_gpus make them
         # (inlined: one function call less per job of 50,000).
         labels = [
             job_label(job) if job.array_job_id or job.array_tasks else str(job.job_id)
             for job in rows
         ]
         started = [job.start_time if job.state is running else job.submit_time for job in rows]
+        gpus = [
+            job.gpus_allocated
+            or (job.tres_requested.get("gres/gpu", 0) if job.state is pending else 0)
+            for job in rows
+        ]
         # Names and labels are mostly distinct: quoted one by one, with no memo to fill.
         getters_and_memos: tuple[tuple[str | list[Any], Any], ...] = (
             ("job_id", number),
@@ -348,6 +373,7 @@ def jobs_pieces(jobs: Iterable[Job], now: datetime) -> Iterator[str]:
             ("state", state_name),
             ("state_reason", texts),
             ("num_cpus", number),
+            (gpus, number),
             ("nodes", texts),
             ("priority", number),
             (started, seconds_since),
@@ -360,10 +386,10 @@ def jobs_pieces(jobs: Iterable[Job], now: datetime) -> Iterator[str]:
 
 
 _COLUMNS: tuple[str, ...] = (
-    *("JOBID", "USER", "ACCOUNT", "PARTITION", "QOS", "ST", "CPUS", "TIME", "PRIORITY"),
-    *("NODES (REASON)", "NAME"),
+    *("JOBID", "USER", "ACCOUNT", "PARTITION", "QOS", "ST", "CPUS", "GPUS", "TIME"),
+    *("PRIORITY", "NODES (REASON)", "NAME"),
 )
-_RIGHT = frozenset({"CPUS", "TIME", "PRIORITY"})
+_RIGHT = frozenset({"CPUS", "GPUS", "TIME", "PRIORITY"})
 _STYLES = {JobState.RUNNING: "green", JobState.PENDING: "yellow"}
 
 
@@ -388,6 +414,9 @@ def frame(view: View, height: int, cluster_name: str) -> Frame:
     alloc, total = view.cpu_counts()
     nodes_line = "nodes: " + ", ".join(f"{counts[c]} {c}" for c in CATEGORIES if counts.get(c))
     nodes_line += f"   CPUs {alloc}/{total} allocated"
+    gpus_alloc, gpus_total = view.gpu_counts()
+    if gpus_total:
+        nodes_line += f"   GPUs {gpus_alloc}/{gpus_total} allocated"
     jobs_line = "jobs: " + (
         ", ".join(f"{n} {s.lower()}" for s, n in sorted(view.state_counts.items())) or "none"
     )
@@ -416,6 +445,7 @@ def frame(view: View, height: int, cluster_name: str) -> Frame:
                 job.qos or "",
                 (job.state.name[:2], _STYLES.get(job.state, "")),
                 str(job.num_cpus or ""),
+                str(job_gpus(job) or ""),
                 age(now - started) if started else "-",
                 str(job.priority if job.priority is not None else ""),
                 where or "",
