@@ -177,3 +177,60 @@ def test_limit_reasons_are_taken_apart(reason: str, parts: tuple[Any, ...] | Non
         else (parsed.source, parsed.scope, parsed.what, parsed.per, parsed.minutes)
     )
     assert got == parts
+
+
+def _free_gpus_by_node(partition: str, kind: str) -> dict[str, int]:
+    """Free GPUs of ``kind`` (``gpu:a100``) per usable node of a partition, from sinfo's
+    Gres and GresUsed."""
+    out = run(
+        "sinfo", "-h", "-N", "-p", partition, "-O", "NodeList:20,StateLong:20,Gres:40,GresUsed:40"
+    ).stdout
+    free = {}
+    for line in out.splitlines():
+        name, state = line[:20].strip(), line[20:40].strip()
+        total, used = (line[40:80].strip(), line[80:].strip())
+        counts = {}
+        for text in (total, used):
+            key, _, count = text.split("(")[0].rpartition(":")
+            counts[text] = (key, int(count) if count.isdigit() else 0)
+        (total_key, total_n), (_, used_n) = counts[total], counts[used]
+        if total_key == kind and state in ("idle", "mixed") and total_n > used_n:
+            free[name] = total_n - used_n
+    return free
+
+
+def test_job_pending_for_a_full_gpu_type_names_the_type_and_where_it_is_free(
+    seed: dict[str, Any],
+) -> None:
+    answer = why_json(seed["jobs"]["pending_gpu_type"])
+    assert answer["reason"] == squeue_field(seed["jobs"]["pending_gpu_type"], "%r")
+    gpus = answer["gpus"]
+    assert gpus["type"] == "a100" and gpus["requested"] == {"per_node": {"gpu:a100": 1}}
+    assert gpus["free_on"] == _free_gpus_by_node("ml", "gpu:a100") == {}
+    assert gpus["none_free_on"] == {"node5": "4/4 allocated"}
+    human = slurmlib("why", str(seed["jobs"]["pending_gpu_type"])).stdout
+    assert "1 a100 GPU(s), 1 per node; none free now (node5: 4/4 allocated)" in human
+
+
+def test_gpu_limit_names_the_limit_its_value_and_usage_as_assoc_mgr(
+    seed: dict[str, Any],
+) -> None:
+    job = seed["jobs"]["pending_gpu_limit"]
+    answer = why_json(job)
+    assert answer["reason"] == "QOSMaxGRESPerUser" == squeue_field(job, "%r")
+    limit = answer["limit"]
+    out = run("scontrol", "show", "assoc_mgr", "flags=qos", "qos=devel").stdout
+    uid = run("id", "-u", "alice").stdout.strip()
+    block = out.split("User Limits", 1)[1]
+    per_user = block.split(f"\n      {uid}\n", 1)[1].split("MaxTRESPU=", 1)[1].split()[0]
+    value, used = re.fullmatch(
+        r"(\d+)\((\d+)\)", dict(item.split("=", 1) for item in per_user.split(","))["gres/gpu"]
+    ).groups()  # type: ignore[union-attr]
+    assert (limit["source"], limit["limit"], limit["tres"]) == (
+        "QoS devel",
+        "MaxTRESPerUser",
+        "gres/gpu",
+    )
+    assert (limit["value"], limit["used"], limit["requested"]) == (int(value), int(used), 1)
+    # The GPUs it would take are free: only the limit holds it.
+    assert answer["gpus"]["free_on"] == _free_gpus_by_node("ml", "gpu:v100") != {}

@@ -84,17 +84,41 @@ def _per_node(job: Job) -> tuple[int, int, int, int]:
     return nodes, -(-cpus // nodes), -(-memory // nodes), -(-gpus // nodes)
 
 
-def _room(node: Node) -> tuple[int, int, int]:
-    """(CPUs, MiB, GPUs) free on a node that can take a job now; zeros otherwise."""
+def gpu_kind(job: Job) -> str | None:
+    """The GPUs a job asks for as a GRES name: ``"gpu:a100"`` when every request names
+    that type, ``"gpu"`` for any type, None when it asks for none. The same whether it
+    asked with --gres, --gpus, --gpus-per-node, --gpus-per-task or --gpus-per-socket."""
+    keys = {
+        key
+        for asked in (job.gpus_per_job, job.gpus_per_node, job.gpus_per_task, job.gpus_per_socket)
+        for key in asked
+    }
+    if not keys and not job.tres_requested.get("gres/gpu"):
+        return None
+    return keys.pop() if len(keys) == 1 else "gpu"
+
+
+def free_gpus(node: Node, kind: str | None = "gpu") -> int:
+    """GPUs of ``kind`` (``"gpu"``: any type) not allocated on a node that can take a job
+    now; 0 otherwise."""
+    if kind is None or category(node) not in ("idle", "mixed") or not node.responding:
+        return 0
+    if kind == "gpu":
+        return max(node.gpus - node.gpus_allocated, 0)
+    return max(node.gres_total.get(kind, 0) - node.gres_in_use.get(kind, 0), 0)
+
+
+def _room(node: Node, kind: str | None = "gpu") -> tuple[int, int, int]:
+    """(CPUs, MiB, GPUs of ``kind``) free on a node that can take a job now; zeros
+    otherwise."""
     if category(node) not in ("idle", "mixed") or not node.responding:
         return 0, 0, 0
-    gpus = node.tres.get("gres/gpu", 0) - node.alloc_tres.get("gres/gpu", 0)
-    return node.idle_cpus, node.real_memory - node.alloc_memory, gpus
+    return node.idle_cpus, node.real_memory - node.alloc_memory, free_gpus(node, kind)
 
 
 def _fits(job: Job, node: Node) -> bool:
     _, cpus, memory, gpus = _per_node(job)
-    free_cpus, free_mem, free_gpus = _room(node)
+    free_cpus, free_mem, free_gpus = _room(node, gpu_kind(job))
     if job.features:
         try:
             if not feature_matcher(job.features)(node.active_features):
@@ -145,6 +169,61 @@ def suggestions(job: Job, nodes: list[Node], partitions: list[Partition]) -> lis
                 f"(it asks for {cpus})"
             )
     return hints
+
+
+def gpu_answer(job: Job, nodes: list[Node], partitions: list[Partition]) -> dict[str, Any] | None:
+    """For a job that asks for GPUs: which kind, how many per node, and the nodes of its
+    partitions with GPUs of that kind free now (and how many of each node's are in use)."""
+    kind = gpu_kind(job)
+    if kind is None:
+        return None
+    mine = set((job.partition or "").split(","))
+    names = {n for p in partitions if p.name in mine for n in p.node_names}
+    free, busy = {}, {}
+    for node in nodes:
+        if node.name not in names:
+            continue
+        total = node.gpus if kind == "gpu" else node.gres_total.get(kind, 0)
+        if not total:
+            continue
+        used = node.gpus_allocated if kind == "gpu" else node.gres_in_use.get(kind, 0)
+        room = free_gpus(node, kind)
+        if room:
+            free[node.name] = room
+        else:
+            busy[node.name] = f"{used}/{total} allocated" + (
+                "" if category(node) in ("idle", "mixed") else f", {category(node)}"
+            )
+    asked = {
+        style: dict(request)
+        for style, request in (
+            ("per_job", job.gpus_per_job),
+            ("per_node", job.gpus_per_node),
+            ("per_task", job.gpus_per_task),
+            ("per_socket", job.gpus_per_socket),
+        )
+        if request
+    }
+    return {
+        "type": kind.split(":", 1)[1] if ":" in kind else None,
+        "requested": asked,
+        "total": job.tres_requested.get("gres/gpu", 0),
+        "per_node": _per_node(job)[3],
+        "free_on": free,
+        "none_free_on": busy,
+    }
+
+
+def _gpu_text(gpus: dict[str, Any]) -> str:
+    kind = f"{gpus['type']} GPU(s)" if gpus["type"] else "GPU(s) of any type"
+    text = f"{gpus['total']} {kind}, {gpus['per_node']} per node; "
+    if gpus["free_on"]:
+        text += "free now on " + ", ".join(f"{n} ({k})" for n, k in gpus["free_on"].items())
+    else:
+        text += "none free now"
+        if gpus["none_free_on"]:
+            text += " (" + ", ".join(f"{n}: {k}" for n, k in gpus["none_free_on"].items()) + ")"
+    return text
 
 
 def _dependencies(job: Job, cluster: Any) -> list[dict[str, Any]]:
@@ -204,6 +283,7 @@ def explain(cluster: Any, job: Job) -> dict[str, Any]:
         "waiting_seconds": None,
         "expected_start": None,
         "dependencies": [],
+        "gpus": None,
         "suggestions": [],
     }
     if job.state is not JobState.PENDING:
@@ -238,8 +318,10 @@ def explain(cluster: Any, job: Job) -> dict[str, Any]:
         hints.append(f"it can start when {bound.source}'s {bound.name} has room again")
     elif reason == "DependencyNeverSatisfied":
         hints.append(f"cancel it (scancel {job.job_id}) or change its dependency")
+    nodes, partitions = list(cluster.nodes()), list(cluster.partitions())
+    answer["gpus"] = gpu_answer(job, nodes, partitions)
     if reason not in ("JobHeldUser", "JobHeldAdmin", "Dependency", "DependencyNeverSatisfied"):
-        hints += suggestions(job, list(cluster.nodes()), list(cluster.partitions()))
+        hints += suggestions(job, nodes, partitions)
     answer["suggestions"] = hints
     return answer
 
@@ -272,6 +354,8 @@ def run(args: argparse.Namespace, out: Any) -> int:
         rows.append(["why", answer["explanation"]])
         if answer["limit"]:
             rows.append(["limit", answer["limit"]["text"]])
+        if answer["gpus"]:
+            rows.append(["gpus", _gpu_text(answer["gpus"])])
         for dep in answer["dependencies"]:
             ends = (
                 f", ends by {local_time(datetime.fromisoformat(dep['ends']))}"
