@@ -111,8 +111,10 @@ def exporter_metrics(state: PollState, now: float, interval: float) -> list[Metr
         "Failed loads since start, by source.",
         labels=["source"],
     )
-    for name, count in sorted(state.errors.items()):
-        errors.add_metric([name], count)
+    # Every source has a series from its first load on, at 0 until a load fails: rate()
+    # and increase() need the counter to exist before it moves.
+    for name in sorted(set(state.errors) | set(state.sources)):
+        errors.add_metric([name], state.errors.get(name, 0))
     families.append(errors)
     return families
 
