@@ -34,6 +34,8 @@ from .jobspec import (
     time_limit_minutes,
 )
 from .native import capabilities, ffi, lib
+from .states import RESERVATION_FLAG_ALIASES
+from .states import RESERVATION_FLAGS as RESERVATION_FLAG_BITS
 
 __all__ = [
     "JobRef",
@@ -370,35 +372,17 @@ def _feature_list(field: str, value: object) -> str:
 
 # --- reservations -------------------------------------------------------------------------
 
-_RESERVATION_FLAG_NAMES = {
-    # scontrol's names → the RESERVE_FLAG_ constant suffixes
-    "ANY_NODES": "ANY_NODES",
-    "DAILY": "DAILY",
-    "FIRST_CORES": "FIRST_CORES",
-    "FLEX": "FLEX",
-    "HOURLY": "HOURLY",
-    "IGNORE_JOBS": "IGN_JOBS",
-    "MAGNETIC": "MAGNETIC",
-    "MAINT": "MAINT",
-    "NO_HOLD_JOBS_AFTER": "NO_HOLD_JOBS",
-    "OVERLAP": "OVERLAP",
-    "PART_NODES": "PART_NODES",
-    "PURGE_COMP": "PURGE_COMP",
-    "REPLACE": "REPLACE",
-    "REPLACE_DOWN": "REPLACE_DOWN",
-    "SPEC_NODES": "SPEC_NODES",
-    "STATIC_ALLOC": "STATIC",
-    "TIME_FLOAT": "TIME_FLOAT",
-    "WEEKDAY": "WEEKDAY",
-    "WEEKEND": "WEEKEND",
-    "WEEKLY": "WEEKLY",
-}
 RESERVATION_FLAGS = {
-    name: int(getattr(lib, "RESERVE_FLAG_" + suffix))
-    for name, suffix in _RESERVATION_FLAG_NAMES.items()
-    if capabilities.has_constant("RESERVE_FLAG_" + suffix)
+    **RESERVATION_FLAG_BITS,
+    **{
+        alias: RESERVATION_FLAG_BITS[name]
+        for alias, name in RESERVATION_FLAG_ALIASES.items()
+        if name in RESERVATION_FLAG_BITS
+    },
 }
-"""Reservation flags by scontrol's names, for the flags this Slurm release has."""
+"""Reservation flags by scontrol's names, for the flags this Slurm release has: the names
+reads report (``slurmlib.states.RESERVATION_FLAGS``, so that a flag read can be written
+back), and the names ``scontrol create reservation`` takes for two of them."""
 
 _RESV_COUNT_IS_ARRAY = (
     ffi.typeof("resv_desc_msg_t")

@@ -33,6 +33,7 @@ from .states import (
     NodeState,
     job_flags,
     node_flags,
+    reservation_flags,
 )
 
 _text = cv.text
@@ -284,13 +285,6 @@ def partition(c: Any) -> Partition:
     )
 
 
-_RESERVATION_FLAGS = {
-    name[len("RESERVE_FLAG_") :]: int(getattr(lib, name))
-    for name in sorted(dir(lib))
-    if name.startswith("RESERVE_FLAG_") and not name.startswith("RESERVE_FLAG_NO_")
-}
-
-
 def reservation(c: Any) -> Reservation:
     nodes = _text(c.node_list)
     flags = int(c.flags)
@@ -307,7 +301,7 @@ def reservation(c: Any) -> Reservation:
         partition=_text(c.partition),
         features=_text(c.features),
         licenses=_text(c.licenses),
-        flags=frozenset(n for n, bit in _RESERVATION_FLAGS.items() if bit and flags & bit),
+        flags=reservation_flags(flags),
         tres=cv.tres(_text(c.tres_str)),
     )
 

@@ -153,6 +153,55 @@ JOB_FLAGS: Final = _flags(
 """Job state flag names (``COMPLETING``, ``CONFIGURING``, ``REQUEUE``, ...) and their bits."""
 
 
+# Reservation flags by the names ``scontrol show reservation`` prints → the suffix of their
+# RESERVE_FLAG_ constant. The NO_ constants (but NO_HOLD_JOBS, a flag of its own) only undo a
+# flag in an update, and DUR_PLUS, DUR_MINUS and SKIP are update operations: no flag a
+# reservation has.
+_RESERVATION_FLAG_SUFFIXES = {
+    "ALL_NODES": "ALL_NODES",
+    "ANY_NODES": "ANY_NODES",
+    "DAILY": "DAILY",
+    "FIRST_CORES": "FIRST_CORES",
+    "FLEX": "FLEX",
+    "FORCE_START": "FORCE_START",
+    "HOURLY": "HOURLY",
+    "IGNORE_JOBS": "IGN_JOBS",
+    "MAGNETIC": "MAGNETIC",
+    "MAINT": "MAINT",
+    "NO_HOLD_JOBS_AFTER_END": "NO_HOLD_JOBS",
+    "OVERLAP": "OVERLAP",
+    "PART_NODES": "PART_NODES",
+    "PURGE_COMP": "PURGE_COMP",
+    "REPLACE": "REPLACE",
+    "REPLACE_DOWN": "REPLACE_DOWN",
+    "SPEC_NODES": "SPEC_NODES",
+    "STATIC": "STATIC",
+    "TIME_FLOAT": "TIME_FLOAT",
+    "USER_DELETE": "USER_DEL",
+    "WEEKDAY": "WEEKDAY",
+    "WEEKEND": "WEEKEND",
+    "WEEKLY": "WEEKLY",
+}
+
+RESERVATION_FLAGS: Final = {
+    name: int(getattr(lib, "RESERVE_FLAG_" + suffix))
+    for name, suffix in _RESERVATION_FLAG_SUFFIXES.items()
+    if capabilities.has_constant("RESERVE_FLAG_" + suffix)
+}
+"""Reservation flags by scontrol's names (``MAINT``, ``IGNORE_JOBS``, ``STATIC``, ...) and their
+bits, for the flags this Slurm release has: what reads report and writes take."""
+
+RESERVATION_FLAG_ALIASES: Final = {
+    "STATIC_ALLOC": "STATIC",
+    "NO_HOLD_JOBS_AFTER": "NO_HOLD_JOBS_AFTER_END",
+}
+"""Names ``scontrol create reservation`` takes for flags it prints by another name."""
+
+
+def reservation_flags(flags: int) -> frozenset[str]:
+    return frozenset(name for name, bit in RESERVATION_FLAGS.items() if flags & bit)
+
+
 def node_flags(state: int) -> frozenset[str]:
     return frozenset(name for name, bit in NODE_FLAGS.items() if state & bit)
 
