@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..slurmtools import run_json
+from ..slurmtools import run, run_json
 from .test_nodes import slurmlib
 
 
@@ -55,5 +55,42 @@ def test_unknown_user_is_one_line_and_exit_2(slurm_conf: Path) -> None:
 def test_table_marks_the_binding_limit(slurm_conf: Path) -> None:
     done = slurmlib("limits", "--top", "2")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.count("← binds") == 2
+    # The heaviest users include bob, near (not at) his GPU limit, and alice, bound.
+    rows = limits_json("--top", "2")
+    bound = sum(1 for row in rows if row["binding"] and row["binding"]["headroom"] <= 0)
+    assert bound >= 1
+    assert done.stdout.count("← binds") == bound
+    assert done.stdout.count("← nearest") == len(rows) - bound
     assert "GrpTRES[cpu]" in done.stdout or "MaxTRESPerUser[cpu]" in done.stdout
+
+
+def _assoc_mgr_gpus(*argv: str) -> dict[str, tuple[str, int]]:
+    """Every ``gres/gpu=LIMIT(USED)`` of ``scontrol show assoc_mgr`` by the key before it
+    (``GrpTRES``, ``MaxTRESPU``), the last one seen of each."""
+    found = {}
+    for token in run("scontrol", "show", "assoc_mgr", *argv).stdout.split():
+        key, _, items = token.partition("=")
+        for item in items.split(","):
+            if item.startswith("gres/gpu=") and not item.startswith("gres/gpu=N("):
+                value, used = item[len("gres/gpu=") :].rstrip(")").split("(")
+                found[key] = (value, int(used))
+    return found
+
+
+def test_gpu_limits_of_qos_and_associations_equal_assoc_mgr(slurm_conf: Path) -> None:
+    """alice is bound by QoS devel's MaxTRESPerUser gres/gpu=2; bob's own association has
+    GrpTRES gres/gpu=4 with his running GPU jobs' GPUs in use."""
+    for row in limits_json("-u", "alice"):
+        devel = [x for x in row["limits"] if x["source"] == "qos devel (per user)"]
+        assert devel and devel[0]["limit"] == "MaxTRESPerUser[gres/gpu]"
+        value, used = _assoc_mgr_gpus("flags=qos", "qos=devel")["MaxTRESPU"]
+        assert (devel[0]["value"], devel[0]["used"]) == (int(value), used)
+        assert row["binding"]["limit"] == "MaxTRESPerUser[gres/gpu]"
+    (bob,) = limits_json("-u", "bob")
+    own = [
+        x for x in bob["limits"] if x["source"] == "user bob@physics" and "gres/gpu" in x["limit"]
+    ]
+    assert own and own[0]["limit"] == "GrpTRES[gres/gpu]"
+    value, used = _assoc_mgr_gpus("flags=assoc", "users=bob", "accounts=physics")["GrpTRES"]
+    assert (own[0]["value"], own[0]["used"]) == (int(value), used)
+    assert used >= 3  # his seeded GPU jobs
