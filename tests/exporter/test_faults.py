@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from ..test_cluster import alive, cluster, free_port_base, main_cluster_ports
+from .finished import sacct_finished, submit, wait_ended
 from .scrape import Exporter, Scrape, running_exporter
 
 pytestmark = pytest.mark.cluster
@@ -196,3 +197,49 @@ def test_slurmdbd_down_is_slurm_up_0_while_the_controller_answers(
         assert back.value("slurm_dbd_up") == 1
         assert exporter.process.poll() is None
         assert "slurmdbd reachable again" in exporter.log.read_text()
+
+
+def test_jobs_that_end_while_slurmdbd_is_down_are_counted_once_it_is_back(
+    spare_cluster: dict[str, str], tmp_path: Path
+) -> None:
+    env = {"SLURM_CONF": spare_cluster["SLURM_CONF"]}
+    labels = ("state", "partition", "account", "user")
+    with running_exporter(
+        tmp_path / "exporter.log",
+        "--interval",
+        "500ms",
+        "--finished-lag",
+        "2s",
+        "--state-file",
+        str(tmp_path / "state.json"),
+        env=env,
+    ) as exporter:
+        up = exporter.wait_for(lambda s: dbd_up(s) == 1, "slurm_dbd_up 1")
+        since = int(up.value("slurm_jobs_finished_since_timestamp_seconds"))
+        stop_daemon(spare_cluster, "slurmdbd")
+        try:
+            exporter.wait_for(lambda s: dbd_up(s) == 0, "slurm_dbd_up 0")
+            jobs = [
+                submit("-p", "debug", "--wrap", command, env=env)
+                for command in ("true", "false", "true")
+            ]
+            deadline = time.monotonic() + 60
+            while slurm(env, "squeue", "-h", "-t", "PD,R,CG", "-j", ",".join(map(str, jobs))):
+                assert time.monotonic() < deadline, "the jobs did not end"
+                time.sleep(0.5)
+            during = exporter.fresh()
+            assert "slurm_jobs_finished" not in during.families or not during.values(
+                "slurm_jobs_finished_total", *labels
+            ), "nothing can be counted while slurmdbd is away"
+        finally:
+            start_daemon(spare_cluster, "slurmdbd")
+        last_end = wait_ended(jobs, env=env)
+        back = exporter.wait_for(
+            lambda s: s.value("slurm_jobs_finished_cursor_timestamp_seconds") >= last_end,
+            "the counters reading past the jobs that ended meanwhile",
+        )
+        counts = back.values("slurm_jobs_finished_total", *labels)
+        cursor = int(back.value("slurm_jobs_finished_cursor_timestamp_seconds"))
+        assert {k: int(v) for k, v in counts.items()} == dict(sacct_finished(since, cursor, env))
+        assert sum(counts.values()) == len(jobs)
+        assert counts[("failed", "debug", "root", "root")] == 1
