@@ -29,6 +29,7 @@ from slurmlib.cli.efficiency import (
     most_wasteful,
     parse_job_arg,
     parse_when,
+    total,
 )
 from slurmlib.db import DbJob, DbStep
 from slurmlib.states import JobState
@@ -515,6 +516,8 @@ def _step(job_id: int, step: str, rss: int | None, cpu: float, nodes: int = 1) -
         max_rss_bytes=rss,
         tres_usage_max={},
         tres_usage_total={},
+        gpu_utilization=None,
+        gpu_memory_max_bytes=None,
     )
 
 
@@ -568,6 +571,10 @@ def _job(
         "requested_cpus": cpus,
         "tres_requested": tres,
         "tres_allocated": tres if started else {},
+        "gpus_requested": 0,
+        "gpus_allocated": 0,
+        "gpus_allocated_by_type": {},
+        "gpu_utilization": None,
         "user_cpu": cpu,
         "system_cpu": timedelta(0),
         "total_cpu": cpu,
@@ -645,3 +652,45 @@ def test_labels_totals_and_ranking() -> None:
     assert totals.max_rss_bytes == 768 * MIB
     assert [e.label for e in most_wasteful(tasks, 2)] == ["100_1", "100_2"]
     assert [e.label for e in most_wasteful(tasks, 0, "mem")] == ["100_1", "100_2", "100_3"]
+
+
+def test_gpu_hours_and_efficiency_only_where_utilisation_was_recorded() -> None:
+    gpu_tres = {"cpu": 4, "node": 1, "mem": 1024, "gres/gpu": 2}
+    steps = (_step(42, "batch", 1 << 20, 50.0),)
+    unmeasured = efficiency(
+        _job(elapsed=3600, nodes=1, steps=steps, tres_allocated=gpu_tres, tres_requested=gpu_tres)
+    )
+    assert unmeasured.gpus == 2 and unmeasured.gpu_hours == 2.0
+    assert unmeasured.gpu_efficiency_percent is None and unmeasured.wasted_gpu_hours is None
+    assert any("GPU utilisation not measured" in note for note in unmeasured.notes)
+    measured = efficiency(
+        _job(
+            elapsed=3600,
+            nodes=1,
+            steps=steps,
+            tres_allocated=gpu_tres,
+            tres_requested=gpu_tres,
+            gpu_utilization=40,
+        )
+    )
+    assert measured.gpu_efficiency_percent == 40.0
+    assert measured.wasted_gpu_hours == pytest.approx(1.2)
+    totals = total([unmeasured, measured])
+    assert totals.gpu_hours == 4.0 and totals.gpu_measured == 1
+    assert totals.gpu_efficiency_percent == pytest.approx(40.0)
+    assert totals.to_dict()["wasted_gpu_hours"] == pytest.approx(1.2)
+    assert total([unmeasured]).to_dict()["wasted_gpu_hours"] is None
+
+
+def test_finished_gpu_job_has_its_sacct_gpu_hours_and_no_made_up_efficiency(
+    seed: dict[str, Any],
+) -> None:
+    job = seed["jobs"]["gpu_completed"]
+    (row,) = job_lines("-j", str(job), fields="JobID,AllocTRES,ElapsedRaw")
+    alloc = dict(item.split("=", 1) for item in row["AllocTRES"].split(","))
+    answer = eff_json(str(job))["jobs"][0]
+    assert answer["gpus"] == int(alloc["gres/gpu"]) == 1
+    assert answer["gpu_hours"] == round(int(alloc["gres/gpu"]) * int(row["ElapsedRaw"]) / 3600, 4)
+    assert answer["gpu_efficiency_percent"] is None and answer["wasted_gpu_hours"] is None
+    human = slurmlib("eff", str(job)).stdout
+    assert re.search(r"GPU +1 GPU\(s\), [0-9.]+ GPU-hours allocated +not measured", human), human

@@ -207,8 +207,18 @@ def _show_one(out: Any, eff: Efficiency) -> None:
             percent(eff.mem_efficiency_percent),
         ],
     ]
+    if eff.gpus:
+        rows.append(
+            [
+                "GPU",
+                f"{eff.gpus} GPU(s), {_hours(eff.gpu_hours)} GPU-hours allocated",
+                percent(eff.gpu_efficiency_percent) if eff.gpu_measured else "not measured",
+            ]
+        )
     if eff.cpu_measured:
         rows.append(["wasted", f"{_hours(eff.wasted_core_hours)} core-hours", ""])
+    if eff.gpu_measured:
+        rows.append(["", f"{_hours(eff.wasted_gpu_hours)} GPU-hours", ""])
     for i, note in enumerate(eff.notes):
         rows.append(["note" if i == 0 else "", note, ""])
     render_table(out.stream, ["", "", ""], rows, left=(0, 1, 2), show_header=False)
@@ -374,6 +384,18 @@ def _show_summary(out: Any, who: str, answer: dict[str, Any], effs: list[Efficie
             f"wasted {_hours(totals.wasted_mem_gib_hours)} GiB-hours",
         ],
     ]
+    if totals.gpu_hours:
+        rows.append(
+            [
+                "GPU",
+                f"{_hours(totals.gpu_hours)} GPU-hours allocated, utilisation recorded for "
+                f"{totals.gpu_measured} job(s)",
+                percent(totals.gpu_efficiency_percent) if totals.gpu_measured else "not measured",
+                f"wasted {_hours(totals.wasted_gpu_hours)} GPU-hours"
+                if totals.gpu_measured
+                else "",
+            ]
+        )
     render_table(out.stream, ["", "", "", ""], rows, left=(0, 1, 3), show_header=False)
     users = by_user(effs)
     if len(users) > 1:

@@ -12,6 +12,10 @@ compared with what, as ``seff`` does:
   For ``--mem`` that is the request per node; for ``--mem-per-cpu`` the request x the CPUs
   on a node (averaged over the nodes). A step that runs several tasks on a node can use more
   than its ``MaxRSS``: the peak is then a lower bound.
+- **GPU**: the GPU-hours allocated (the job's ``gres/gpu`` x its elapsed time, however it
+  asked for them) against the GPU utilisation its steps recorded (``gres/gpuutil``). That
+  is recorded only where the site gathers GPU usage (AcctGatherGpu, NVML or RSMI): without
+  it the efficiency and the waste are None, "not measured", never estimated.
 
 Efficiencies are ``None``, with a note that says why, for a job that has not ended (Slurm
 records CPU time and ``MaxRSS`` when a step ends), that never ran, that ran for less than a
@@ -114,6 +118,10 @@ class Efficiency:
     cpu_measured: bool
     mem_measured: bool
     notes: tuple[str, ...]
+    gpus: int = 0
+    """GPUs allocated (``gres/gpu`` of AllocTRES; the request before it started)."""
+    gpu_utilization_percent: float | None = None
+    """GPU utilisation its steps recorded (``gres/gpuutil``); None where not gathered."""
 
     @property
     def time_used_percent(self) -> float | None:
@@ -163,6 +171,27 @@ class Efficiency:
             return None
         return unused / 1024 * self.elapsed_seconds / 3600
 
+    @property
+    def gpu_hours(self) -> float:
+        """GPUs x elapsed time, hours: what the job held, used or not."""
+        return self.gpus * self.elapsed_seconds / 3600
+
+    @property
+    def gpu_measured(self) -> bool:
+        return self.gpus > 0 and self.gpu_utilization_percent is not None
+
+    @property
+    def gpu_efficiency_percent(self) -> float | None:
+        if self.gpus <= 0 or self.gpu_utilization_percent is None:
+            return None
+        return min(self.gpu_utilization_percent, 100.0)
+
+    @property
+    def wasted_gpu_hours(self) -> float | None:
+        """GPU-hours allocated but not used (None unless utilisation was recorded)."""
+        efficiency = self.gpu_efficiency_percent
+        return None if efficiency is None else self.gpu_hours * (1 - efficiency / 100)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "job": self.label,
@@ -193,6 +222,10 @@ class Efficiency:
             "mem_efficiency_percent": _round(self.mem_efficiency_percent, 2),
             "unused_mem_mib": _round(self.unused_mem_mib, 2),
             "wasted_mem_gib_hours": _round(self.wasted_mem_gib_hours, 4),
+            "gpus": self.gpus,
+            "gpu_hours": round(self.gpu_hours, 4),
+            "gpu_efficiency_percent": _round(self.gpu_efficiency_percent, 2),
+            "wasted_gpu_hours": _round(self.wasted_gpu_hours, 4),
             "notes": list(self.notes),
         }
 
@@ -234,6 +267,9 @@ def efficiency(job: DbJob) -> Efficiency:
             notes.append("no step has a MaxRSS in accounting")
         elif mem_per_node is None:
             notes.append("no memory request in accounting")
+    gpus = tres.get("gres/gpu", 0)
+    if gpus and ran and job.gpu_utilization is None:
+        notes.append("GPU utilisation not measured (no gres/gpuutil in accounting)")
     return Efficiency(
         label=label,
         job_id=job.job_id,
@@ -259,6 +295,10 @@ def efficiency(job: DbJob) -> Efficiency:
         cpu_measured=cpu_measured,
         mem_measured=mem_measured,
         notes=tuple(notes),
+        gpus=gpus,
+        gpu_utilization_percent=(
+            float(job.gpu_utilization) if job.gpu_utilization is not None else None
+        ),
     )
 
 
@@ -283,6 +323,10 @@ class Totals:
     max_rss_bytes: int | None = None
     unused_mem_mib: float = 0.0
     wasted_mem_gib_hours: float = 0.0
+    gpu_hours: float = 0.0
+    gpu_measured: int = 0
+    gpu_measured_hours: float = 0.0
+    wasted_gpu_hours: float = 0.0
 
     def add(self, eff: Efficiency) -> None:
         self.jobs += 1
@@ -302,6 +346,11 @@ class Totals:
             self.wasted_mem_gib_hours += eff.wasted_mem_gib_hours or 0.0
         if eff.max_rss_bytes is not None:
             self.max_rss_bytes = max(self.max_rss_bytes or 0, eff.max_rss_bytes)
+        self.gpu_hours += eff.gpu_hours
+        if eff.gpu_measured:
+            self.gpu_measured += 1
+            self.gpu_measured_hours += eff.gpu_hours
+            self.wasted_gpu_hours += eff.wasted_gpu_hours or 0.0
 
     @property
     def cpu_efficiency_percent(self) -> float | None:
@@ -310,6 +359,12 @@ class Totals:
     @property
     def mem_efficiency_percent(self) -> float | None:
         return _percent(self.mem_peak_mib, self.mem_given_mib)
+
+    @property
+    def gpu_efficiency_percent(self) -> float | None:
+        """GPU-hours used over GPU-hours allocated, of the jobs whose use was recorded."""
+        used = self.gpu_measured_hours - self.wasted_gpu_hours
+        return _percent(used, self.gpu_measured_hours)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -326,6 +381,10 @@ class Totals:
             "mem_efficiency_percent": _round(self.mem_efficiency_percent, 2),
             "unused_mem_mib": round(self.unused_mem_mib, 2),
             "wasted_mem_gib_hours": round(self.wasted_mem_gib_hours, 4),
+            "gpu_hours": round(self.gpu_hours, 4),
+            "gpu_measured": self.gpu_measured,
+            "gpu_efficiency_percent": _round(self.gpu_efficiency_percent, 2),
+            "wasted_gpu_hours": round(self.wasted_gpu_hours, 4) if self.gpu_measured else None,
         }
 
 
