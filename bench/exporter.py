@@ -11,7 +11,12 @@ On the cluster of ``SLURM_CONF``, in this process (so the poller's CPU is measur
   and are built every time), its CPU also as a share of the poll interval,
 - scrape latency over loopback HTTP, idle and while the poller polls back to back.
 
-Targets (issue "exporter"): a scrape < 50 ms; a poll with nothing changed < 5 ms of CPU.
+- the finished-job counters' read from slurmdbd: CPU of a poll when nothing ended, and of
+  the first poll over every job in accounting (as many newly ended jobs as the state has).
+
+Targets (issue "exporter"): a scrape < 50 ms; a poll with nothing changed < 5 ms of CPU;
+a finished-jobs poll <= 5 ms of CPU when nothing ended, <= 1 s for 10,000 newly ended jobs
+(reported when the state has that many).
 Medians of N runs (scrapes: also the 95th percentile and the maximum).
 """
 
@@ -24,11 +29,12 @@ import sys
 import threading
 import time
 import urllib.request
+from datetime import UTC, datetime
 from typing import Any
 
-from slurmlib import Cluster
+from slurmlib import Cluster, db
 from slurmlib.cli.exporter import parse_interval, uses_slurmdbd
-from slurmlib.exporter import Poller, registry_for, serve
+from slurmlib.exporter import FinishedJobs, Poller, registry_for, serve
 
 
 def poll_costs(poller: Poller, repeat: int) -> tuple[list[float], list[float], list[float]]:
@@ -47,6 +53,35 @@ def poll_costs(poller: Poller, repeat: int) -> tuple[list[float], list[float], l
             walls.append(state.duration * 1000)
             cpus.append(state.cpu * 1000)
     return walls, cpus, changed_cpus
+
+
+def finished_costs(repeat: int) -> dict[str, Any]:
+    """CPU milliseconds of finished-job polls: nothing ended (median of ``repeat``), and the
+    first poll over all of accounting (every job newly ended for it)."""
+    with db.connect() as database:
+        idle = FinishedJobs()
+        idle.poll(database)  # the connection's first query pays for its set-up
+        cpus = []
+        for _ in range(repeat):
+            cpu = time.thread_time()
+            reading = idle.poll(database)
+            if reading.counted == 0:
+                cpus.append((time.thread_time() - cpu) * 1000)
+        everything = FinishedJobs(since=datetime(2000, 1, 1, tzinfo=UTC))
+        cpu, wall = time.thread_time(), time.perf_counter()
+        reading = everything.poll(database)
+        cold_cpu = (time.thread_time() - cpu) * 1000
+        cold_wall = (time.perf_counter() - wall) * 1000
+    jobs = reading.counted
+    return {
+        "nothing_ended_cpu_ms": round(statistics.median(cpus), 2) if cpus else None,
+        "newly_ended": {
+            "jobs": jobs,
+            "cpu_ms": round(cold_cpu, 1),
+            "wall_ms": round(cold_wall, 1),
+            "cpu_us_per_job": round(cold_cpu * 1000 / jobs, 1) if jobs else None,
+        },
+    }
 
 
 def scrape_ms(url: str, repeat: int) -> list[float]:
@@ -120,11 +155,25 @@ def main() -> int:
     server.shutdown()
 
     scrape_median = statistics.median(idle + busy)
+    series = sum(len(f.samples) for f in registry.collect())
+    finished = finished_costs(args.repeat) if uses_slurmdbd(cluster) else None
+    finished_targets: dict[str, str] = {}
+    if finished is not None:
+        quiet = finished["nothing_ended_cpu_ms"]
+        finished_targets["finished-jobs poll, nothing ended <= 5 ms CPU"] = (
+            "PASS" if quiet is not None and quiet <= 5 else "MISS"
+        )
+        ended = finished["newly_ended"]
+        finished_targets["finished-jobs poll, 10,000 newly ended <= 1 s CPU"] = (
+            ("PASS" if ended["cpu_ms"] <= 1000 else "MISS")
+            if ended["jobs"] >= 10_000
+            else f"n/a ({ended['jobs']} jobs in accounting)"
+        )
     report: dict[str, Any] = {
         "state": {
             "nodes": len(nodes),
             "jobs": len(jobs),
-            "series": sum(len(f.samples) for f in registry.collect()),
+            "series": series,
             "scrape_bytes": len(body),
         },
         "cold_poll": cold,
@@ -139,11 +188,14 @@ def main() -> int:
             "polls": len(changed),
             "cpu_ms": round(statistics.median(changed), 2) if changed else None,
         },
+        "finished_jobs_poll": finished,
         "scrape_idle": summary(idle),
         "scrape_while_polling": summary(busy),
         "targets": {
             "scrape < 50 ms": "PASS" if scrape_median < 50 else "MISS",
             "unchanged poll < 5 ms CPU": "PASS" if unchanged_cpu < 5 else "MISS",
+            "series >= 5,000": "yes" if series >= 5000 else f"no ({series}: a small state)",
+            **finished_targets,
         },
     }
     print(json.dumps(report, indent=2))
