@@ -16,13 +16,23 @@ from .scrape import Scrape, run_slurmlib
 
 @pytest.mark.parametrize(
     "text,seconds",
-    [("15s", 15.0), ("500ms", 0.5), ("2m", 120.0), ("1h", 3600.0), ("30", 30.0), ("1.5s", 1.5)],
+    [
+        ("15s", 15.0),
+        ("500ms", 0.5),
+        ("2m", 120.0),
+        ("1h", 3600.0),
+        ("30", 30.0),
+        ("1.5s", 1.5),
+        ("1d", 86400.0),
+    ],
 )
 def test_interval_takes_units(text: str, seconds: float) -> None:
     assert parse_interval(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "0s", "fast", "-5s", "10 minutes", "5d"])
+@pytest.mark.parametrize(
+    "text", ["", "0s", "fast", "-5s", "10 minutes", "inf", "nan", "1e400", "99999999999999h"]
+)
 def test_interval_that_is_not_a_positive_duration_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="--interval"):
         parse_interval(text)

@@ -79,9 +79,18 @@ def _version(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose errors are one line on stderr (exit 2), like the commands'
+    own: ``slurmlib health: error: argument --top: must be at least 0, not '-1'``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser, with the options of ``command`` only (the others are listed)."""
-    parser = argparse.ArgumentParser(
+    # Sub-commands' parsers are made of the same class (argparse's add_subparsers).
+    parser = _Parser(
         prog="slurmlib",
         description="Answers about a Slurm cluster, straight from Slurm's C API.",
     )

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DatabaseUnavailable, InvalidJobId
+from .arguments import count
 from .efficiency import (
     MIB,
     Efficiency,
@@ -88,16 +89,6 @@ def _names(text: str | None, flag: str) -> list[str] | None:
     if not names:
         raise ValueError(f"{flag}: no name given")
     return names
-
-
-def _top(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise ValueError(f"--top: not a count: {text!r} (0 lists every job)")
-    return value
 
 
 # --- formatting --------------------------------------------------------------------------
@@ -434,7 +425,7 @@ def run_summary(args: argparse.Namespace, out: Any) -> int:
         raise ValueError(
             f"--since ({local_time(since)}) must be before --until ({local_time(until)})"
         )
-    top = _top(args.top)
+    top = args.top
     accounts = _names(args.account, "-A")
     users = None if args.allusers else _names(args.user, "-u")
     if users is None and not args.allusers and accounts is None:
@@ -519,7 +510,8 @@ def add_parser(sub: Any, summary: str) -> None:
     )
     parser.add_argument(
         "--top",
-        default=str(DEFAULT_TOP),
+        type=count(),
+        default=DEFAULT_TOP,
         metavar="N",
         help=f"list the N most wasteful jobs (default {DEFAULT_TOP}; 0 lists all)",
     )

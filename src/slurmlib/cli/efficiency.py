@@ -24,6 +24,7 @@ second, or whose steps left no measurement.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -31,13 +32,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from .arguments import EPOCH, has_units, parse_duration, parse_time
+
 if TYPE_CHECKING:  # slurmlib.db loads the bindings: only ``eff`` itself should pay for it
     from ..db import DbJob
 
 MIB = 1024 * 1024
-
-_DURATION = re.compile(r"(\d+)\s*([smhdw])")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
 def parse_job_arg(text: str) -> tuple[int, int | None]:
@@ -51,21 +51,22 @@ def parse_job_arg(text: str) -> tuple[int, int | None]:
 def parse_when(text: str, now: datetime, flag: str) -> datetime:
     """A point in time: ``now``, a duration back from now (``7d``, ``12h``, ``30m``, ``2w``,
     ``1d12h``) or an ISO date or time (``2026-11-20``, ``2026-11-20T08:00``; local time
-    unless it names its zone). Aware, as ``now`` must be."""
+    unless it names its zone). Aware, as ``now`` must be; not before 1970, where Unix time
+    (and so accounting) begins."""
     value = text.strip().lower()
     if value == "now":
         return now
-    if value and _DURATION.sub("", value).strip() == "":
-        seconds = sum(int(n) * _UNITS[u] for n, u in _DURATION.findall(value))
+    if has_units(value):
+        seconds = parse_duration(value, flag, unit=None, maximum=math.inf)
+        if seconds > (now - EPOCH).total_seconds():
+            raise ValueError(f"{flag}: {text!r} reaches back before 1970")
         return now - timedelta(seconds=seconds)
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
+    if not re.fullmatch(r"\d{4}-\d\d-\d\d.*", value):
         raise ValueError(
             f"{flag}: not a duration (7d, 12h, 30m) or a date (2026-11-20, "
             f"2026-11-20T08:00): {text!r}"
-        ) from None
-    return moment if moment.tzinfo is not None else moment.astimezone()
+        )
+    return parse_time(text, flag)
 
 
 def _percent(part: float, whole: float) -> float | None:

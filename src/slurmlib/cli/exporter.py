@@ -23,31 +23,21 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from .arguments import parse_duration, parse_time
+
 DEFAULT_LISTEN = "127.0.0.1:9341"
 DEFAULT_INTERVAL = "15s"
-
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 def parse_interval(text: str, option: str = "--interval", zero: bool = False) -> float:
     """``15s``, ``500ms``, ``2m``, ``1h`` or a bare number of seconds, as seconds (> 0, or
-    >= 0 with ``zero``)."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*", text)
-    if not match:
-        raise ValueError(f"{option}: not a duration: {text!r} (use e.g. 15s, 500ms, 2m)")
-    seconds = float(match[1]) * _UNITS[match[2] or "s"]
-    if seconds < 0 or (seconds == 0 and not zero):
-        raise ValueError(f"{option} must be more than zero, not {text!r}")
-    return seconds
+    >= 0 with ``zero``; at most a year)."""
+    return parse_duration(text, option, positive=not zero)
 
 
 def parse_since(text: str) -> datetime:
     """An ISO 8601 time (local time when it names no zone), timezone-aware."""
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"--finished-since: not an ISO 8601 time: {text!r}") from None
-    return when if when.tzinfo is not None else when.astimezone()
+    return parse_time(text, "--finished-since", example="2026-01-31T00:00")
 
 
 def parse_listen(text: str) -> tuple[str, int]:

@@ -25,6 +25,7 @@ from ..errors import ConfigurationError, SlurmError
 from ..records import ControllerPing, Job, Node, RpcStat, Stats
 from ..states import NamedIntEnum
 from . import keep
+from .arguments import count, duration
 from .nodes import category
 from .words import age, compress_hostlist, iso, render_table, since
 
@@ -344,7 +345,7 @@ def run(args: argparse.Namespace, out: Any) -> int:
         server_threads=args.max_server_threads,
         agent_queue=args.max_agent_queue,
         backfill_cycle=timedelta(seconds=args.max_backfill_cycle),
-        completing=timedelta(minutes=args.completing_after),
+        completing=timedelta(seconds=args.completing_after),
     )
     try:
         cluster = Cluster()
@@ -386,18 +387,24 @@ def add_parser(sub: Any, summary: str) -> None:
         ),
         epilog="example: slurmlib health --json || mail -s 'slurm needs attention' root",
     )
-    parser.add_argument("--top", type=int, default=5, metavar="N", help="slowest RPCs/users")
-    parser.add_argument("--max-server-threads", type=int, default=50, metavar="N")
-    parser.add_argument("--max-agent-queue", type=int, default=100, metavar="N")
+    parser.add_argument("--top", type=count(), default=5, metavar="N", help="slowest RPCs/users")
+    parser.add_argument("--max-server-threads", type=count(), default=50, metavar="N")
+    parser.add_argument("--max-agent-queue", type=count(), default=100, metavar="N")
+    # Durations as strings: argparse converts a string default with the option's type.
     parser.add_argument(
-        "--max-backfill-cycle", type=float, default=30, metavar="SECONDS", help="default 30"
+        "--max-backfill-cycle",
+        type=duration(unit="s"),
+        default="30",
+        metavar="SECONDS",
+        help="default 30 (or with a unit: 90s, 2m)",
     )
     parser.add_argument(
         "--completing-after",
-        type=float,
-        default=5,
+        type=duration(unit="m"),
+        default="5",
         metavar="MINUTES",
-        help="a job still completing this long after it ended is stuck (default 5)",
+        help="a job still completing this long after it ended is stuck (default 5; or with "
+        "a unit: 90s, 1h)",
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(runner=run)

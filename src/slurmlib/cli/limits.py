@@ -19,6 +19,7 @@ from typing import Any
 from ..convert import Unlimited
 from ..errors import Unsupported
 from ..records import AssocLimits, Limits, QosLimits
+from .arguments import count
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,6 @@ def add_parser(sub: Any, summary: str) -> None:
     )
     parser.add_argument("-u", "--user", action="append", help="only this user")
     parser.add_argument("-A", "--account", action="append", help="only this account")
-    parser.add_argument("--top", type=int, metavar="N", help="the N heaviest users")
+    parser.add_argument("--top", type=count(), metavar="N", help="the N heaviest users (0: all)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(runner=run)

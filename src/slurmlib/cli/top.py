@@ -29,6 +29,7 @@ from typing import Any
 from ..records import Job, Node, Snapshot
 from ..states import JobState
 from . import keep
+from .arguments import count, duration
 from .nodes import CATEGORIES, category
 from .words import Cell, Memo, age, iso, local_time, on_terminal, plain_table, side_by_side
 
@@ -642,13 +643,18 @@ def add_parser(sub: Any, summary: str) -> None:
     )
     parser.add_argument("--reverse", action="store_true", help="reverse the order")
     parser.add_argument(
-        "-i", "--interval", type=float, default=2.0, metavar="SECONDS", help="default 2"
+        "-i",
+        "--interval",
+        type=duration(positive=True),
+        default=2.0,
+        metavar="SECONDS",
+        help="default 2 (or with a unit: 500ms, 1m)",
     )
     parser.add_argument("--once", action="store_true", help="print one frame and exit")
     parser.add_argument(
         "-n",
         "--rows",
-        type=int,
+        type=count(minimum=1),
         metavar="N",
         help=(
             f"jobs in a printed frame (default: a screenful, {DEFAULT_ROWS} off a terminal) "
