@@ -138,7 +138,44 @@ def test_unknown_job_and_bad_id_are_one_line_errors(slurm_conf: Path) -> None:
     assert "Invalid job id" in done.stderr
     done = slurmlib("why", "abc")
     assert done.returncode == 2 and done.stderr.strip() == (
-        "slurmlib why: not a job id: 'abc' (use 1234 or 1234_5)"
+        "slurmlib why: not a job id: 'abc' (use 1234, 1234_5 or 1234_[6-8])"
+    )
+
+
+def test_a_task_the_array_does_not_have_is_one_line_and_exit_1(seed: dict[str, Any]) -> None:
+    array = seed["jobs"]["array"]
+    tasks = {int(t) for t in run("squeue", "-h", "-r", "-j", str(array), "-o", "%K").stdout.split()}
+    assert tasks and 99 not in tasks
+    done = slurmlib("why", f"{array}_99")
+    assert done.returncode == 1, done.stdout
+    assert done.stderr.strip() == f"slurmlib: job {array} has no task 99" and done.stdout == ""
+    # A plain job has no tasks at all.
+    running = seed["jobs"]["running"]
+    done = slurmlib("why", f"{running}_1")
+    assert done.returncode == 1 and done.stderr.strip() == f"slurmlib: job {running} has no task 1"
+
+
+def test_squeues_label_of_an_arrays_pending_tasks_describes_them(seed: dict[str, Any]) -> None:
+    array = seed["jobs"]["array"]
+    label, reason = run("squeue", "-h", "-j", str(array), "-t", "PD", "-o", "%i %r").stdout.split()
+    assert re.fullmatch(rf"{array}_\[.+\]", label), label
+    answer = why_json(label)
+    assert answer["job_id"] == array and answer["array_task_id"] is None
+    assert answer["state"] == "PENDING" and answer["reason"] == reason
+    assert f"{array}_[{answer['array_tasks']}]" == label
+    done = slurmlib("why", label)
+    assert done.returncode == 0 and done.stdout.startswith(f"job {label} (")
+    # One pending task by its number is described by the same record.
+    first = min(
+        int(t)
+        for t in run("squeue", "-h", "-r", "-j", str(array), "-t", "PD", "-o", "%K").stdout.split()
+    )
+    assert why_json(f"{array}_{first}")["array_tasks"] == answer["array_tasks"]
+    # A label with none of the pending tasks says which are pending.
+    done = slurmlib("why", f"{array}_[99]")
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"slurmlib: no task of {array}_[99] is pending; the pending ones are {label}"
     )
 
 

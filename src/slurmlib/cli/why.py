@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..errors import SlurmError, Unsupported
+from ..jobspec import array_task_ids
 from ..records import Job, Node, Partition
 from ..states import JobState
 from . import keep
@@ -55,24 +56,60 @@ PLAIN = {
 }
 
 
-def _job_arg(text: str) -> tuple[int, int | None]:
-    match = re.fullmatch(r"(\d+)(?:_(\d+))?", text.strip())
-    if match is None or int(match[1]) == 0:
-        raise ValueError(f"not a job id: {text!r} (use 1234 or 1234_5)")
-    return int(match[1]), int(match[2]) if match[2] else None
+_JOB_ARG = re.compile(r"(\d+)(?:_(\d+)|_\[([^\]]+)\])?")
 
 
-def _find(cluster: Any, job_id: int, task: int | None) -> Job:
+def _job_arg(text: str) -> tuple[int, int | None, str | None]:
+    """(job id, task id, pending tasks) from ``1234``, ``1234_5`` (a task of an array) or
+    ``1234_[6-8%2]``, squeue's label of the array's tasks that have not started."""
+    match = _JOB_ARG.fullmatch(text.strip())
+    if match is None or not 0 < int(match[1]) < 2**32:
+        raise ValueError(f"not a job id: {text!r} (use 1234, 1234_5 or 1234_[6-8])")
+    if match[3] is not None:
+        try:
+            array_task_ids(match[3])
+        except ValueError:
+            raise ValueError(
+                f"not a job id: {text!r} (an array's tasks as squeue writes them: 1234_[6-8%2])"
+            ) from None
+    return int(match[1]), int(match[2]) if match[2] else None, match[3]
+
+
+def _find(cluster: Any, job_id: int, task: int | None, tasks: str | None = None) -> Job:
+    """The job, the array task, or the record of an array's pending tasks that the
+    argument names; ``LookupError`` saying what is missing."""
+    if tasks is not None:
+        return _pending_tasks(cluster, job_id, tasks)
     if task is None:
         return cluster.job(job_id)  # type: ignore[no-any-return]
     for job in cluster.jobs(job_ids=[job_id]):
-        if job.array_task_id == task:
+        if job.array_job_id == job_id and job.array_task_id == task:
             return job  # type: ignore[no-any-return]
-    # A task that has not started lives in the array's pending meta record.
-    meta = cluster.job(job_id)
-    if meta.array_tasks and meta.state is JobState.PENDING:
-        return meta  # type: ignore[no-any-return]
+    # A task that has not started lives in the array's pending record, among its tasks.
+    meta = _pending_record(cluster, job_id)
+    if meta is not None and task in array_task_ids(meta.array_tasks or "")[0]:
+        return meta
     raise LookupError(f"job {job_id} has no task {task}")
+
+
+def _pending_record(cluster: Any, job_id: int) -> Job | None:
+    """The record of array ``job_id``'s tasks that have not started (``4_[3-8%2]``)."""
+    meta: Job = cluster.job(job_id)
+    pending = meta.array_job_id == job_id and meta.state is JobState.PENDING
+    return meta if pending and meta.array_tasks else None
+
+
+def _pending_tasks(cluster: Any, job_id: int, tasks: str) -> Job:
+    meta = _pending_record(cluster, job_id)
+    if meta is None:
+        raise LookupError(f"job {job_id} has no pending tasks")
+    # squeue's label may be older than the array: a task named there may have started since.
+    if not set(array_task_ids(tasks)[0]) & set(array_task_ids(meta.array_tasks or "")[0]):
+        raise LookupError(
+            f"no task of {job_id}_[{tasks}] is pending; the pending ones are "
+            f"{job_id}_[{meta.array_tasks}]"
+        )
+    return meta
 
 
 def _per_node(job: Job) -> tuple[int, int, int, int]:
@@ -266,6 +303,7 @@ def explain(cluster: Any, job: Job) -> dict[str, Any]:
     answer: dict[str, Any] = {
         "job_id": job.job_id,
         "array_task_id": job.array_task_id,
+        "array_tasks": job.array_tasks,
         "name": job.name,
         "user": job.user_name,
         "account": job.account,
@@ -329,11 +367,11 @@ def explain(cluster: Any, job: Job) -> dict[str, Any]:
 def run(args: argparse.Namespace, out: Any) -> int:
     from ..cluster import Cluster
 
-    job_id, task = _job_arg(args.jobid)
+    job_id, task, tasks = _job_arg(args.jobid)
     cluster = Cluster()
     keep(cluster)
     try:
-        job = _find(cluster, job_id, task)
+        job = _find(cluster, job_id, task, tasks)
     except LookupError as exc:
         out.error(str(exc))
         return 1
@@ -342,8 +380,11 @@ def run(args: argparse.Namespace, out: Any) -> int:
         out.json(answer)
         return 0
     title = f"job {answer['job_id']}"
+    # Array tasks as squeue labels them: the array's id (a task's own id is another).
     if answer["array_task_id"] is not None:
-        title += f"_{answer['array_task_id']}"
+        title = f"job {job.array_job_id}_{answer['array_task_id']}"
+    elif answer["array_tasks"] is not None:
+        title += f"_[{answer['array_tasks']}]"
     out.stream.write(
         f"{title} ({answer['user']}, {answer['name']}) is {answer['state']} in partition "
         f"{answer['partition']}, QoS {answer['qos']}\n"
@@ -404,7 +445,10 @@ def add_parser(sub: Any, summary: str) -> None:
         epilog="example: slurmlib why 1234 --json",
     )
     parser.add_argument(
-        "jobid", metavar="JOBID", help="a job id (1234, or 1234_5 for an array task)"
+        "jobid",
+        metavar="JOBID",
+        help="a job id: 1234, 1234_5 (an array task) or 1234_[6-8] (its pending tasks, as "
+        "squeue shows them)",
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(runner=run)
