@@ -306,3 +306,68 @@ def test_slow_sources_are_loaded_again_only_after_their_interval(slurm_conf: Pat
     a = every_poll.poll()
     time.sleep(1.1)
     assert every_poll.poll().sources["limits"].refreshed_at > a.sources["limits"].refreshed_at
+
+
+def _sinfo_gpus() -> dict[tuple[str, str], tuple[int, int, int]]:
+    """(partition, GPU type) → (total, allocated, idle), from sinfo's per-node Gres and
+    GresUsed; idle only on nodes that are idle or mixed (up, not drained)."""
+    out = run("sinfo", "-h", "-N", "-O", "Partition:20,StateLong:20,Gres:40,GresUsed:40").stdout
+    sums: dict[tuple[str, str], list[int]] = {}
+    for line in out.splitlines():
+        part, state = line[:20].strip().rstrip("*"), line[20:40].strip()
+        total, used = line[40:80].strip(), line[80:].strip()
+        if total in ("", "(null)"):
+            continue
+        name, _, count = total.split("(")[0].rpartition(":")
+        in_use = used.split("(")[0].rpartition(":")[2]
+        row = sums.setdefault((part, name.partition(":")[2] or "untyped"), [0, 0, 0])
+        row[0] += int(count)
+        row[1] += int(in_use) if in_use.isdigit() else 0
+        if state in ("idle", "mixed"):
+            row[2] += int(count) - (int(in_use) if in_use.isdigit() else 0)
+    return {key: (t, a, i) for key, (t, a, i) in sums.items()}
+
+
+def test_gpus_per_partition_and_type_equal_sinfo_gres(exporter: Exporter) -> None:
+    def ours(scrape: Scrape) -> dict[tuple[str, str], tuple[int, int, int]]:
+        columns = [
+            scrape.values(f"slurm_partition_gpu_type_gpus{suffix}", "partition", "type")
+            for suffix in ("", "_allocated", "_idle")
+        ]
+        return {key: tuple(int(c[key]) for c in columns) for key in columns[0]}  # type: ignore[misc]
+
+    mine, reference = agree(exporter, _sinfo_gpus, ours)
+    assert mine == reference
+    assert reference[("ml", "a100")] == (4, 4, 0)
+    scrape = exporter.fresh()
+    for suffix in ("", "_allocated", "_idle"):
+        per_type = scrape.values(f"slurm_partition_gpu_type_gpus{suffix}", "partition", "type")
+        per_partition = scrape.values(f"slurm_partition_gpus{suffix}", "partition")
+        for (part,), value in per_partition.items():
+            typed = sum(v for (p, _), v in per_type.items() if p == part)
+            assert typed == value, (suffix, part)
+
+
+def test_job_gpus_by_state_account_and_user_equal_squeue_tres(exporter: Exporter) -> None:
+    def squeue() -> dict[tuple[str, str, str], int]:
+        out = run("squeue", "-h", "-O", "StateCompact:6,Account:20,UserName:20,tres-alloc:200")
+        sums: Counter[tuple[str, str, str]] = Counter()
+        for line in out.stdout.splitlines():
+            state, account, user = line[:6].strip(), line[6:26].strip(), line[26:46].strip()
+            items = dict(i.split("=", 1) for i in line[46:].strip().split(",") if "=" in i)
+            gpus = int(items.get("gres/gpu", 0))
+            if gpus and state in ("R", "PD"):
+                sums[("running" if state == "R" else "pending", account, user)] += gpus
+        return dict(sums)
+
+    def ours(scrape: Scrape) -> dict[tuple[str, str, str], int]:
+        sums: Counter[tuple[str, str, str]] = Counter()
+        series = scrape.values("slurm_jobs_gpus", "state", "partition", "account", "user")
+        for (state, _, account, user), value in series.items():
+            if value and state in ("running", "pending"):
+                sums[(state, account, user)] += int(value)
+        return dict(sums)
+
+    mine, reference = agree(exporter, squeue, ours)
+    assert mine == reference
+    assert reference[("running", "physics", "alice")] >= 3  # gpu_gres_typed + gpu_per_task

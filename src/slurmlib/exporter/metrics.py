@@ -80,11 +80,22 @@ class Capacity:
     gpus: int = 0
     gpus_allocated: int = 0
     gpus_other: int = 0
+    # By GPU type, from the nodes' configured and in-use GRES (sinfo's Gres, GresUsed).
+    gpu_types: Counter[str] = field(default_factory=Counter)
+    gpu_types_allocated: Counter[str] = field(default_factory=Counter)
+    gpu_types_other: Counter[str] = field(default_factory=Counter)
 
     def add(self, node: Node) -> None:
         self.states[category(node)] += 1
-        gpus = node.tres.get("gres/gpu", 0)
-        gpus_used = node.alloc_tres.get("gres/gpu", 0)
+        gpus, gpus_used = node.gpus, node.gpus_allocated
+        for key, total in node.gres_total.items():
+            if key == "gpu" or key.startswith("gpu:"):
+                kind = key[len("gpu:") :] if ":" in key else "untyped"
+                used = node.gres_in_use.get(key, 0)
+                self.gpu_types[kind] += total
+                self.gpu_types_allocated[kind] += used
+                if unavailable(node):
+                    self.gpu_types_other[kind] += max(total - used, 0)
         self.cpus += node.cpus
         self.cpus_allocated += node.alloc_cpus
         self.memory_mib += node.real_memory
@@ -143,6 +154,21 @@ _CAPACITY_METRICS: tuple[tuple[str, str, Callable[[Capacity], float]], ...] = (
 )
 
 
+_GPU_TYPE_METRICS: tuple[tuple[str, str, Callable[[Capacity, str], int]], ...] = (
+    ("gpus", "GPUs of the nodes by GPU type, in every state.", lambda c, t: c.gpu_types[t]),
+    (
+        "gpus_allocated",
+        "GPUs allocated to jobs, by GPU type.",
+        lambda c, t: c.gpu_types_allocated[t],
+    ),
+    (
+        "gpus_idle",
+        "GPUs free for new jobs, by GPU type (on nodes that are up and not drained).",
+        lambda c, t: max(c.gpu_types[t] - c.gpu_types_allocated[t] - c.gpu_types_other[t], 0),
+    ),
+)
+
+
 def node_metrics(nodes: Iterable[Node], partitions: Iterable[Partition]) -> list[Metric]:
     """Nodes by state, and CPU/memory/GPU capacity, per partition and for the cluster.
 
@@ -187,6 +213,17 @@ def node_metrics(nodes: Iterable[Node], partitions: Iterable[Partition]) -> list
         per = gauge(f"slurm_partition_{suffix}", f"{text} Per partition.", ["partition"])
         for name, capacity in per_partition.items():
             per.add_metric([name], value(capacity))
+        families += [whole, per]
+    for suffix, text, count in _GPU_TYPE_METRICS:
+        whole = gauge(f"slurm_gpu_type_{suffix}", f"{text} Cluster-wide.", ["type"])
+        for kind in sorted(cluster.gpu_types):
+            whole.add_metric([kind], count(cluster, kind))
+        per = gauge(
+            f"slurm_partition_gpu_type_{suffix}", f"{text} Per partition.", ["partition", "type"]
+        )
+        for name, capacity in per_partition.items():
+            for kind in sorted(capacity.gpu_types):
+                per.add_metric([name, kind], count(capacity, kind))
         families += [whole, per]
     return families
 
