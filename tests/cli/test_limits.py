@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from slurmlib.cli.limits import marker
+
 from ..slurmtools import run, run_json
 from .test_nodes import slurmlib
 
@@ -62,6 +64,28 @@ def test_table_marks_the_binding_limit(slurm_conf: Path) -> None:
     assert done.stdout.count("← binds") == bound
     assert done.stdout.count("← nearest") == len(rows) - bound
     assert "GrpTRES[cpu]" in done.stdout or "MaxTRESPerUser[cpu]" in done.stdout
+
+
+def test_table_marks_binds_only_where_nothing_is_left_and_nearest_otherwise(
+    slurm_conf: Path,
+) -> None:
+    rows = [r for r in limits_json() if r["limits"]]
+    done = slurmlib("limits")
+    assert done.returncode == 0, done.stderr
+    marked = [line for line in done.stdout.splitlines() if "←" in line]
+    assert len(marked) == len(rows)
+    for line, row in zip(marked, rows, strict=True):
+        headroom = row["limits"][0]["headroom"]
+        assert line.endswith("← binds" if headroom <= 0 else "← nearest"), (line, headroom)
+        assert line.split()[:2] == [row["user"], row["account"]]
+    # The seed has both: carol at her QoS's MaxJobsPerUser, alice with room left.
+    assert {line.split("←")[1].strip() for line in marked} == {"binds", "nearest"}
+    assert len({line.index("←") for line in marked}) == 1, "the markers are not aligned"
+
+
+def test_the_marker_says_binds_at_no_headroom_only() -> None:
+    assert marker(0) == marker(-1) == "← binds"
+    assert marker(1) == marker(17) == "← nearest"
 
 
 def _assoc_mgr_gpus(*argv: str) -> dict[str, tuple[str, int]]:

@@ -5,6 +5,8 @@
     carol  chemistry  qos high (per user) MaxJobsPerUser         1     1         0  ← binds
     ...
 
+A user's first limit is marked "← binds" when nothing is left of it, "← nearest" otherwise.
+
 Taken from the controller's live counters (``Cluster.limits()``): it works without slurmdbd.
 For a user: the limits of their association, of its parent accounts (group limits), and the
 per-user limits of each QoS they have jobs in.
@@ -20,6 +22,7 @@ from ..convert import Unlimited
 from ..errors import Unsupported
 from ..records import AssocLimits, Limits, QosLimits
 from .arguments import count
+from .words import render_table
 
 
 @dataclass(frozen=True)
@@ -175,13 +178,24 @@ def run(args: argparse.Namespace, out: Any) -> int:
                     lim["limit"],
                     str(lim["value"]),
                     str(lim["used"]),
-                    str(lim["headroom"]) + ("  ← binds" if i == 0 else ""),
+                    str(lim["headroom"]),
+                    marker(lim["headroom"]) if i == 0 else "",
                 ]
             )
         if not row["limits"]:
-            table.append([row["user"], row["account"], "", "no limits", "", "", ""])
-    out.table(["USER", "ACCOUNT", "SOURCE", "LIMIT", "VALUE", "USED", "HEADROOM"], table)
+            table.append([row["user"], row["account"], "", "no limits", "", "", "", ""])
+    # The marker in a column of its own, left-aligned: "← binds" and "← nearest" line up.
+    render_table(out.stream, [*COLUMNS, ""], table, left=(0, 7))
     return 0
+
+
+COLUMNS = ["USER", "ACCOUNT", "SOURCE", "LIMIT", "VALUE", "USED", "HEADROOM"]
+
+
+def marker(headroom: int) -> str:
+    """What the table says of a user's first limit: it binds when nothing is left of it
+    (a job more would wait for it); otherwise it is only the nearest."""
+    return "← binds" if headroom <= 0 else "← nearest"
 
 
 def add_parser(sub: Any, summary: str) -> None:
