@@ -232,7 +232,7 @@ def test_bad_job_filters_raise_naming_the_value_and_the_valid_names(cluster: Clu
         cluster.jobs(job_ids=[1.9])  # type: ignore[list-item]
     with pytest.raises(TypeError, match="not bool: True"):
         cluster.jobs(job_ids=[True])
-    with pytest.raises(TypeError, match="users: .* not bool"):
+    with pytest.raises(TypeError, match=r"users: .* not bool"):
         cluster.jobs(users=[False])
     with pytest.raises(ValueError, match="partitions must be text that encodes to UTF-8"):
         cluster.jobs(partitions="\udcff")

@@ -139,7 +139,5 @@ def test_job_spec_refuses_lone_surrogates_naming_the_field(
 
 
 def test_job_spec_keeps_undecodable_bytes_of_paths_and_the_environment() -> None:
-    spec = JobSpec(
-        script="#!/bin/sh\ntrue\n", work_dir="/tmp/\udcff", environment={"A": "\udcff"}
-    )
+    spec = JobSpec(script="#!/bin/sh\ntrue\n", work_dir="/tmp/\udcff", environment={"A": "\udcff"})
     assert spec.work_dir == "/tmp/\udcff" and spec.environment == {"A": "\udcff"}
