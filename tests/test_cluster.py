@@ -27,7 +27,7 @@ from .slurmtools import parsable, run, scontrol_oneliners
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "scripts" / "cluster"
-DAEMONS = ["munged", "mariadb", "slurmdbd", "slurmctld"] + [f"slurmd:node{i}" for i in range(1, 5)]
+DAEMONS = ["munged", "mariadb", "slurmdbd", "slurmctld"] + [f"slurmd:node{i}" for i in range(1, 7)]
 
 pytestmark = pytest.mark.cluster
 
@@ -90,7 +90,7 @@ def port_is_free(port: int) -> bool:
 
 
 def free_port_base(avoid: set[int]) -> int:
-    """A base port N with N..N+7 free and clear of the ports in ``avoid``.
+    """A base port N with N..N+9 free and clear of the ports in ``avoid``.
 
     The search starts 1000 above the main cluster's ports: runs beside other clusters (the
     matrix's chroots share the host's network) then look in different places, instead of
@@ -98,10 +98,10 @@ def free_port_base(avoid: set[int]) -> int:
     """
     start = min(avoid) // 10 * 10 + 1000 if avoid else 21000
     for base in range(start, 40000, 10):
-        ports = set(range(base, base + 8))
+        ports = set(range(base, base + 10))
         if not ports & avoid and all(port_is_free(p) for p in ports):
             return base
-    raise AssertionError("no 8 consecutive free ports found")
+    raise AssertionError("no 10 consecutive free ports found")
 
 
 def main_cluster_ports(seed: dict[str, Any]) -> set[int]:
@@ -179,7 +179,7 @@ def test_status_reports_every_daemon_running_and_the_node_states(slurm_conf: Pat
             result.stdout
         )
     # Then sinfo's summary: one line per partition and node state.
-    for partition in ("debug*", "gpu", "big", "long"):
+    for partition in ("debug*", "gpu", "big", "long", "ml"):
         assert re.search(rf"^{re.escape(partition)}\s+up\s+\d+\s+\S+\s+\S", result.stdout, re.M), (
             result.stdout
         )
@@ -294,7 +294,7 @@ def test_drained_and_down_nodes_carry_the_reason_an_administrator_set(seed: dict
     assert len(down) >= 1000 and len(drained) >= 3
 
 
-def test_nodes_have_features_and_absent_gpu_nodes_have_gres(seed: dict[str, Any]) -> None:
+def test_nodes_have_features_and_gpu_nodes_have_gres(seed: dict[str, Any]) -> None:
     nodes = nodes_by_name()
     for hostlist, features in seed["nodes"]["features"].items():
         for name in expand(hostlist):
@@ -302,8 +302,14 @@ def test_nodes_have_features_and_absent_gpu_nodes_have_gres(seed: dict[str, Any]
     for hostlist, gres in seed["nodes"]["gres"].items():
         for name in expand(hostlist):
             assert nodes[name]["Gres"] == gres
+    with_gres = set(expand(",".join(seed["nodes"]["gres"])))
     for name in seed["nodes"]["live"]:
-        assert nodes[name]["Gres"] == "(null)", "a live slurmd would need device files for GPUs"
+        if name not in with_gres:
+            assert nodes[name]["Gres"] == "(null)", name
+    # The live GPU nodes' slurmd registered their GPUs (gres.conf's device files).
+    assert {"node5", "node6"} <= with_gres & set(seed["nodes"]["live"])
+    for name in ("node5", "node6"):
+        assert "gres/gpu=4" in nodes[name]["CfgTRES"].split(","), nodes[name]["CfgTRES"]
 
 
 # ---------------------------------------------------------------------------- accounting
@@ -449,6 +455,20 @@ def test_pending_jobs_wait_for_the_intended_reasons(seed: dict[str, Any]) -> Non
     gpu_job = scontrol_oneliners("job", str(seed["jobs"]["pending_gpu"]))[0]
     # "gres:gpu:a100:2" on 22.05, "gres/gpu:a100:2" on later releases.
     assert gpu_job["TresPerNode"].endswith("gpu:a100:2"), gpu_job["TresPerNode"]
+
+
+def test_gpu_jobs_run_in_every_request_style_on_the_live_gpu_nodes(seed: dict[str, Any]) -> None:
+    where = {"gpu_gres": "node6", "gpu_gpus": "node5", "gpu_per_node": "node6"}
+    where |= {"gpu_gres_typed": "node5", "gpu_per_task": "node5"}
+    for role, node in where.items():
+        assert squeue_field(seed["jobs"][role], "%T|%N") == f"RUNNING|{node}", role
+        shown = scontrol_oneliners("job", str(seed["jobs"][role]))[0]
+        alloc = shown.get("AllocTRES", shown.get("TRES", ""))
+        assert f"gres/gpu={seed['gpus'][role]['count']}" in alloc.split(","), (role, alloc)
+    assert squeue_field(seed["jobs"]["pending_gpu_type"], "%T|%r") == "PENDING|Resources"
+    assert squeue_field(seed["jobs"]["pending_gpu_limit"], "%T|%r") == "PENDING|QOSMaxGRESPerUser"
+    (done,) = sacct_jobs(job_ids(seed, "gpu_completed"), "JobID,State,AllocTRES").values()
+    assert done["State"] == "COMPLETED" and "gres/gpu=1" in done["AllocTRES"].split(",")
 
 
 def test_array_job_has_running_and_throttled_tasks(seed: dict[str, Any]) -> None:
