@@ -78,6 +78,15 @@ def test_errors_survive_pickling_with_their_type_and_fields() -> None:
         exc.context,
     )
     assert str(copy) == str(exc)
+    said = errors.InvalidJobId("Invalid job id", 2017, "ESLURM_INVALID_JOB_ID", "", ("error: x",))
+    assert pickle.loads(pickle.dumps(said)).details == ("error: x",)
+
+
+def test_an_error_shows_the_last_distinct_lines_libslurm_logged() -> None:
+    lines = ("error: a", "error: retry", "error: retry", "error: b", "error: c")
+    exc = errors.ControllerUnreachable("Unable to contact", 1, "E1", "loading nodes", lines)
+    assert exc.details == lines
+    assert str(exc).endswith("[E1] (libslurm: error: retry; error: b; error: c)")
 
 
 def test_public_exception_names_are_exactly_the_documented_ones() -> None:

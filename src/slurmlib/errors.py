@@ -65,23 +65,38 @@ class SlurmError(Exception):
     """An error reported by Slurm, or about reaching it.
 
     Attributes: ``code`` (Slurm's errno, 0 when the error is slurmlib's own), ``code_name``
-    (e.g. ``"ESLURM_INVALID_JOB_ID"``), ``message`` (Slurm's text) and ``context`` (what
-    slurmlib was doing). Named apart from ``OSError.errno`` and ``ImportError.name``, which
-    some subclasses also inherit.
+    (e.g. ``"ESLURM_INVALID_JOB_ID"``), ``message`` (Slurm's text), ``context`` (what
+    slurmlib was doing) and ``details``: the lines libslurm logged in the failed call
+    (``("error: invalid partition specified: nope",)``), which it would otherwise have
+    written to the program's stderr. Named apart from ``OSError.errno`` and
+    ``ImportError.name``, which some subclasses also inherit.
     """
 
-    def __init__(self, message: str, code: int = 0, code_name: str = "", context: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        code: int = 0,
+        code_name: str = "",
+        context: str = "",
+        details: tuple[str, ...] = (),
+    ) -> None:
         text = f"{context}: {message}" if context else message
         if code_name:
             text += f" [{code_name}]"
+        if details:
+            # The last few distinct lines: an outage repeats one line per retry.
+            text += f" (libslurm: {'; '.join(list(dict.fromkeys(details))[-3:])})"
         super().__init__(text)
         self.code = code
         self.code_name = code_name
         self.message = message
         self.context = context
+        self.details = details
 
-    def __reduce__(self) -> tuple[type[SlurmError], tuple[str, int, str, str]]:
-        return (type(self), (self.message, self.code, self.code_name, self.context))
+    def __reduce__(
+        self,
+    ) -> tuple[type[SlurmError], tuple[str, int, str, str, tuple[str, ...]]]:
+        return (type(self), (self.message, self.code, self.code_name, self.context, self.details))
 
 
 class ConfigurationError(SlurmError):

@@ -17,11 +17,14 @@ from __future__ import annotations
 import atexit
 import errno as _errno
 import json
+import logging
 import os
 import select
+import socket
 import sys
 import threading
 import time
+from collections import deque
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -53,7 +56,9 @@ __all__ = [
     "init",
     "initialised_config",
     "lib",
+    "libslurm_logger",
     "loaded_api_version",
+    "take_libslurm_log",
 ]
 
 
@@ -168,11 +173,113 @@ def errno_name(code: int) -> str:
 
 
 def error_for(code: int, context: str = "") -> SlurmError:
-    """The exception for a Slurm error number, with Slurm's own message."""
+    """The exception for a Slurm error number, with Slurm's own message and the lines
+    libslurm logged in this thread since they were last taken (its ``details``)."""
     name = errno_name(code)
     message = ffi.string(lib.slurm_strerror(code)).decode(errors="replace")
     cls = _SYSTEM_ERRNO_CLASSES.get(code) if code not in _ERRNO_NAMES else None
-    return (cls or error_class_for(name))(message, code, name, context)
+    return (cls or error_class_for(name))(message, code, name, context, take_libslurm_log())
+
+
+# --- libslurm's own log lines -------------------------------------------------------------
+
+libslurm_logger = logging.getLogger("slurmlib.libslurm")
+"""Where the lines libslurm logs go once :func:`init` has run, at their own level; the
+lines of a failed call also travel in its exception's ``details``."""
+# A library's loggers say nothing until the program configures logging (without this,
+# logging's last resort would print warnings and errors to stderr after all).
+logging.getLogger("slurmlib").addHandler(logging.NullHandler())
+
+_LOG_LEVELS = (
+    ("fatal", logging.CRITICAL),
+    ("error", logging.ERROR),
+    ("warning", logging.WARNING),
+    ("debug", logging.DEBUG),
+)
+
+
+class _LibslurmLog:
+    """Reads the pipe that C's stderr stream points at (see ffi_builder.LOG_CAPTURE_SOURCE).
+
+    A thread reads it as lines come, so that libslurm never blocks on a full pipe; a failed
+    call reads what is left itself, under the same lock, so that none of its lines is still
+    in the pipe when its exception is made.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.fd = -1
+        self.prefix = b""
+        self.partial = b""
+        self.unclaimed: deque[str] = deque(maxlen=64)
+
+    def start(self) -> None:
+        read_end, write_end = os.pipe2(os.O_CLOEXEC)
+        os.set_blocking(read_end, False)
+        self.prefix = ffi.string(lib.slurmlib_program_name()) + b": "
+        if lib.slurmlib_log_capture(write_end) != 0:
+            os.close(read_end)
+            os.close(write_end)
+            return  # libslurm keeps writing to stderr: worse, but nothing is lost
+        old, self.fd, self.partial = self.fd, read_end, b""
+        if old >= 0:
+            os.close(old)
+        threading.Thread(
+            target=self._run, args=(read_end,), name="slurmlib-log", daemon=True
+        ).start()
+
+    def _run(self, fd: int) -> None:
+        while self.fd == fd:
+            try:
+                select.select([fd], [], [])
+            except (OSError, ValueError):
+                return
+            with self.lock:
+                if self.fd != fd or not self._read():
+                    return
+
+    def _read(self) -> bool:
+        """Everything the pipe holds now; False once it is closed."""
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except BlockingIOError:
+                return True
+            except OSError:
+                return False
+            if not chunk:
+                return False
+            *lines, self.partial = (self.partial + chunk).split(b"\n")
+            for line in lines:
+                self._line(line)
+
+    def _line(self, line: bytes) -> None:
+        if not line.startswith(self.prefix):
+            os.write(2, line + b"\n")  # not libslurm's: on to where stderr went before
+            return
+        text = line[len(self.prefix) :].decode(errors="replace")
+        level = next((lvl for word, lvl in _LOG_LEVELS if text.startswith(word)), logging.INFO)
+        libslurm_logger.log(level, "%s", text)
+        self.unclaimed.append(text)
+
+    def take(self) -> tuple[str, ...]:
+        if self.fd < 0:
+            return ()
+        with self.lock:
+            self._read()
+            lines = tuple(self.unclaimed)
+            self.unclaimed.clear()
+        return lines
+
+
+_libslurm_log = _LibslurmLog()
+
+
+def take_libslurm_log() -> tuple[str, ...]:
+    """The lines libslurm logged since they were last taken (``"error: invalid partition
+    specified: nope"``); they have gone to :data:`libslurm_logger` too. In a program that
+    calls Slurm from several threads at once, they may include another thread's lines."""
+    return _libslurm_log.take()
 
 
 def check(rc: int, context: str = "") -> None:
@@ -307,10 +414,46 @@ def init(config: str | os.PathLike[str] | None = None) -> Path:
         path = _find_config(config)
         _probe(path)
         with api_lock:
+            # From here libslurm's log lines go to Python's logging, not the caller's stderr.
+            _libslurm_log.start()
+            os.register_at_fork(after_in_child=_libslurm_log.start)
             lib.slurm_init(str(path).encode())
+            take_libslurm_log()
+        _check_controller_hosts(path)
         _initialised = path
         atexit.register(_fini)
         return path
+
+
+def _check_controller_hosts(path: Path) -> None:
+    """Refuse a configuration none of whose controller hosts resolves.
+
+    libslurm would try each RPC for ten seconds, logging every attempt, and end in a bare
+    EIO that names no host; the name is what the user has to fix.
+    """
+    conf = lib.slurm_conf
+    hosts = [
+        ffi.string(conf.control_addr[i]).decode(errors="replace")
+        for i in range(int(conf.control_cnt))
+        if conf.control_addr != ffi.NULL and conf.control_addr[i] != ffi.NULL
+    ]
+    if not hosts:
+        return  # nothing named: libslurm's own error says so at the first call
+    failures: list[tuple[str, socket.gaierror]] = []
+    for host in hosts:
+        try:
+            socket.getaddrinfo(host, None)
+            return
+        except socket.gaierror as exc:
+            failures.append((host, exc))
+        except UnicodeError as exc:  # a name the IDNA codec refuses
+            failures.append((host, socket.gaierror(socket.EAI_NONAME, str(exc))))
+    said = "; ".join(f"{host}: {exc.strerror or exc}" for host, exc in failures)
+    if all(exc.errno == socket.EAI_NONAME for _, exc in failures):
+        raise ConfigurationError(
+            f"the controller host(s) of {path} do not resolve ({said}): fix SlurmctldHost there"
+        )
+    raise ControllerUnreachable(f"cannot resolve the controller host(s) of {path} now ({said})")
 
 
 def _fini() -> None:

@@ -22,7 +22,9 @@ from slurmlib._build import bulk_c, c_names, declarations, macros
 from slurmlib._build.locate import SlurmInstall, find_slurm, run_path_args
 
 MODULE = "slurmlib._slurm"
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
+# The package whose Python code names C types and functions (src/slurmlib). Found through
+# an imported module: cffi's hook executes this file without a __file__ of its own.
+PACKAGE_DIR = Path(c_names.__file__).resolve().parent.parent
 
 # Exported by libslurm, needed by a binding, absent from every public header. They must be
 # declared with their real prototypes in the C source too: C would otherwise assume an int
@@ -78,6 +80,43 @@ char *rpc_num2string(uint16_t opcode)
 }
 
 
+# libslurm logs to C's stderr stream, by writing to its file descriptor (fileno(stderr)):
+# "python: error: invalid partition specified: nope". A library must not write to its
+# caller's stderr, so native.py points that stream at a pipe that it reads itself: the
+# lines go to Python's logging and into the exception of the call that failed, and any
+# other program text written there goes on to file descriptor 2.
+LOG_CAPTURE_CDEF = """
+int slurmlib_log_capture(int fd);
+const char *slurmlib_program_name(void);
+"""
+LOG_CAPTURE_SOURCE = r"""
+#include <errno.h>
+
+static FILE *slurmlib_log_stream;
+
+int slurmlib_log_capture(int fd)
+{
+    FILE *previous = slurmlib_log_stream;
+    FILE *stream = fdopen(fd, "w");
+    if (stream == NULL)
+        return -1;
+    setvbuf(stream, NULL, _IOLBF, BUFSIZ);
+    fflush(stderr);
+    stderr = stream;
+    slurmlib_log_stream = stream;
+    if (previous != NULL)
+        fclose(previous);  /* after a fork: the parent's pipe, of no use to the child */
+    return 0;
+}
+
+/* libslurm names itself after the program, the basename of argv[0]. */
+const char *slurmlib_program_name(void)
+{
+    return program_invocation_short_name;
+}
+"""
+
+
 def exported_symbols(library: Path) -> set[str]:
     """Symbols the shared library defines (functions and data)."""
     try:
@@ -130,6 +169,7 @@ def generate(
         + macro_set.cdef()
         + "\n".join([*extras.values(), info_fn])
         + "\n"
+        + LOG_CAPTURE_CDEF
         + bulk_cdef
     )
 
@@ -174,6 +214,7 @@ def generate(
         + "\n#include <stdio.h>\n"
         + "\n".join(body for name, body in PLUGIN_SHIMS.items() if name not in exported)
         + "\n"
+        + LOG_CAPTURE_SOURCE
         + bulk_source
         + "\nconst char *slurmlib_build_info(void) {\n    return "
         + _c_string(json.dumps(info, sort_keys=True))
