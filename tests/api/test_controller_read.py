@@ -225,7 +225,7 @@ def test_job_filters(cluster: Cluster, seed: dict[str, Any]) -> None:
 
 def test_bad_job_filters_raise_naming_the_value_and_the_valid_names(cluster: Cluster) -> None:
     with pytest.raises(TypeError, match=r"states: a job state is a JobState or its name \(PENDING"):
-        cluster.jobs(states=[5])
+        cluster.jobs(states=[5])  # type: ignore[list-item]
     with pytest.raises(ValueError, match=r"unknown job state 'nosuch' \(known: PENDING, RUNNING"):
         cluster.jobs(states=["nosuch"])
     with pytest.raises(TypeError, match=r"job_ids: a job id is an int, not float: 1\.9"):
