@@ -15,7 +15,8 @@ from slurmlib.records import Limits
 from ..slurmtools import run
 
 PAIR = re.compile(r"(\w+)=([^\s(]*)\(([^)]*)\)")  # Key=limit(used), limit "N" = none
-TRES = re.compile(r"([\w/]+)=(\w+)\(([^)]*)\)")
+# Typed TRES too: gres/gpu:a100=N(2).
+TRES = re.compile(r"([\w/:.-]+)=(\w+)\(([^)]*)\)")
 
 
 def _uid(who: str) -> int:
