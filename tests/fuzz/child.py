@@ -12,7 +12,6 @@ jobs that get created are removed at once, accounting writes are rolled back.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import sys
 import tempfile
@@ -225,39 +224,40 @@ def cli_argv(command: str, data: st.DataObject) -> None:
     if command == "top":
         argv.append("--once")  # the live view would never end
     assume(all("\x00" not in w and "\udcff" not in w for w in argv))  # argv cannot hold them
-    with _captured() as err:
+    said: list[str] = []
+    with _captured(said):
         try:
             code = cli.main(argv)
         except SystemExit as exc:  # argparse's own refusal (exit 2) or --help (0)
             code = exc.code if isinstance(exc.code, int) else 2
-    said = err.read()
     assert code in (0, 1, 2, 3), (argv, code)
-    assert "Traceback" not in said, (argv, said)
+    assert "Traceback" not in said[0], (argv, said[0])
     if code == 2:
-        assert said.strip(), argv  # a refusal says why
+        assert said[0].strip(), argv  # a refusal says why
 
 
 @contextlib.contextmanager
-def _captured() -> Iterator[io.TextIOBase]:
-    """stdout to /dev/null and stderr to a file, at the descriptors: the commands write to
-    the streams they were given at import, and libslurm to its own."""
+def _captured(said: list[str]) -> Iterator[None]:
+    """stdout to /dev/null and stderr into ``said``, at the descriptors: the commands write
+    to the streams they were given at import, and libslurm to its own."""
     sys.stdout.flush()
     sys.stderr.flush()
     saved = os.dup(1), os.dup(2)
-    err = tempfile.TemporaryFile("w+")
     null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 1)
-        os.dup2(err.fileno(), 2)
-        yield err
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        for fd in (*saved, null):
-            os.close(fd)
-        err.seek(0)
+    with tempfile.TemporaryFile("w+") as err:
+        try:
+            os.dup2(null, 1)
+            os.dup2(err.fileno(), 2)
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in (*saved, null):
+                os.close(fd)
+            err.seek(0)
+            said.append(err.read())
 
 
 TARGETS: dict[str, Callable[[], None]] = {
