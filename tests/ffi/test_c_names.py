@@ -87,6 +87,22 @@ def test_a_name_behind_a_capability_question_is_not_reported() -> None:
     )
 
 
+def test_a_guard_clause_on_a_kept_answer_gates_what_follows_it() -> None:
+    source = """\
+        from .native import capabilities, ffi, lib
+        HAS_NEW = capabilities.has_field("node_info_t", "no_such_new_member")
+        def allocation(c):
+            if HAS_NEW:
+                return c.no_such_new_member
+            if not capabilities.has_function("slurm_gone_call"):
+                return 0
+            return lib.slurm_gone_call(c)
+        def after():
+            return lib.slurm_also_gone()
+        """
+    assert [(u.name, u.line) for u in _missing_in(source)] == [("slurm_also_gone", 10)]
+
+
 # --- builds from a copy of the tree ------------------------------------------------------
 
 

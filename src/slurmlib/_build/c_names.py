@@ -118,16 +118,35 @@ def _as_list(body: ast.AST | list[ast.stmt]) -> list[ast.AST]:
     return list(body) if isinstance(body, list) else [body]
 
 
-def _asks_capability(test: ast.AST) -> bool:
-    for node in ast.walk(test):
-        if not isinstance(node, ast.Call):
-            continue
-        func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in _CAPABILITY_CHECKS:
-            return True
-        if isinstance(func, ast.Name) and func.id == "hasattr":
-            return True
-    return False
+def _is_question(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr in _CAPABILITY_CHECKS:
+        return True
+    return isinstance(func, ast.Name) and func.id == "hasattr"
+
+
+def _asks_capability(test: ast.AST, flags: set[str]) -> bool:
+    """A capability question, or a name that holds the answer to one
+    (``_HAS_ALLOC = capabilities.has_field(...)``; ``if _HAS_ALLOC:``)."""
+    return any(
+        _is_question(node) or (isinstance(node, ast.Name) and node.id in flags)
+        for node in ast.walk(test)
+    )
+
+
+def _ends_block(body: list[ast.stmt]) -> bool:
+    return bool(body) and isinstance(body[-1], ast.Return | ast.Raise | ast.Continue | ast.Break)
+
+
+def _capability_flags(tree: ast.AST) -> set[str]:
+    """Names assigned the answer to a capability question, anywhere in the module."""
+    flags: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and _asks_capability(node.value, flags):
+            flags.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return flags
 
 
 def _bound_type(value: ast.AST) -> str | None:
@@ -157,6 +176,7 @@ class _Scanner(ast.NodeVisitor):
         self.scopes: list[dict[str, str]] = [{}]
         self.checked: set[int] = set()  # ids of literal nodes that are capability questions
         self.branches = 0  # depth of if/else branches chosen by a capability question
+        self.flags: set[str] = set()  # names that hold a capability question's answer
 
     def _use(self, kind: Kind, name: str, node: ast.AST) -> None:
         # Both branches of `x if capabilities.has_function("a") else y` handle the
@@ -165,16 +185,37 @@ class _Scanner(ast.NodeVisitor):
         self.out.uses.append(Use(kind, name, self.path, line, in_branch=self.branches > 0))
 
     def _branch(self, node: ast.If | ast.IfExp) -> None:
-        if not _asks_capability(node.test):
+        if not _asks_capability(node.test, self.flags):
             self.generic_visit(node)
             return
         self.visit(node.test)
         self.branches += 1
-        for child in [*_as_list(node.body), *_as_list(node.orelse)]:
-            self.visit(child)
+        for part in (node.body, node.orelse):
+            if isinstance(part, list):
+                self._block(part)
+            else:
+                self.visit(part)
         self.branches -= 1
 
     visit_If = visit_IfExp = _branch
+
+    def _block(self, body: list[ast.stmt]) -> None:
+        """Statements in order; those after a guard clause that a capability question
+        decides (``if not HAS_X: return``) run only where it allows them: gated."""
+        guards = 0
+        for statement in body:
+            self.visit(statement)
+            if (
+                isinstance(statement, ast.If)
+                and _asks_capability(statement.test, self.flags)
+                and _ends_block(statement.body)
+            ):
+                self.branches += 1
+                guards += 1
+        self.branches -= guards
+
+    def visit_Module(self, node: ast.Module) -> None:
+        self._block(node.body)
 
     def visit_Compare(self, node: ast.Compare) -> None:
         # `field.type.cname in ("List", "list_t *")` names types to recognise, not to use.
@@ -184,7 +225,13 @@ class _Scanner(ast.NodeVisitor):
 
     def _scoped(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         self.scopes.append({})
-        self.generic_visit(node)
+        if isinstance(node, ast.Lambda):
+            self.generic_visit(node)
+        else:
+            for decorator in node.decorator_list:
+                self.visit(decorator)
+            self.visit(node.args)
+            self._block(node.body)
         self.scopes.pop()
 
     visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _scoped
@@ -268,6 +315,7 @@ def scan_source(text: str, path: str) -> Inventory:
     """The inventory of one module's source text."""
     scanner = _Scanner(path)
     tree = ast.parse(text, filename=path)
+    scanner.flags = _capability_flags(tree)
     # Capability questions first, so that their literals are never counted as uses.
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
