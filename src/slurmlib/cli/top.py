@@ -478,7 +478,9 @@ def render(view: View, height: int, cluster_name: str, expand: bool = True) -> A
     head.append(shown.keys, style="dim")
     table = Table(box=None, header_style="bold reverse", expand=expand)
     for name in _COLUMNS:
-        table.add_column(name, justify="right" if name in _RIGHT else "left")
+        # One line per job whatever the width (cells are cut short instead): the frame
+        # holds as many jobs as the screen has lines for.
+        table.add_column(name, justify="right" if name in _RIGHT else "left", no_wrap=True)
     for row in shown.rows:
         table.add_row(*(Text(c) if isinstance(c, str) else Text(c[0], style=c[1]) for c in row))
     lines = [Text(line) for line in shown.lines]
