@@ -15,11 +15,12 @@ demo: setup
 	$(VENV)/bin/slurmlib nodes
 	$(VENV)/bin/slurmlib limits
 
-# The suite on this machine's Slurm, then again inside a Debian sid chroot (the newest
-# Slurm) built from the same tree: one source, several releases.
+# The suite on this machine's Slurm, then again inside Debian chroots of trixie (24.11, the
+# release most sites run of these) and sid (the newest Slurm), side by side, each built
+# from the same tree: one source, several releases.
 test: setup
 	scripts/run-tests
-	scripts/matrix sid
+	scripts/matrix-all trixie sid
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench
