@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+# The package's one version number: pyproject.toml reads it from here (setuptools' attr,
+# statically), and `slurmlib version` prints it.
 __version__ = "0.1.0"
 
 __all__ = [
