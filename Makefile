@@ -22,9 +22,29 @@ test: setup
 	scripts/run-tests
 	scripts/matrix-all trixie sid
 
-lint: setup
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+# Python sources the linters check (scripts/docs-capture is Python without a .py suffix).
+LINT_PATHS = src tests bench scripts/docs-capture
+
+# The requirements of pyproject's `lint` extra that .venv does not have yet.
+define LINT_MISSING
+import importlib.metadata, re, tomllib
+with open("pyproject.toml", "rb") as f:
+    extra = tomllib.load(f)["project"]["optional-dependencies"]["lint"]
+for requirement in extra:
+    try:
+        importlib.metadata.version(re.match(r"[A-Za-z0-9_.-]+", requirement)[0])
+    except importlib.metadata.PackageNotFoundError:
+        print(requirement)
+endef
+export LINT_MISSING
+
+# ruff and mypy --strict from .venv. Needs no root, no Slurm and no built slurmlib: only the
+# `lint` extra, installed into .venv (made if missing) when it is not there yet.
+lint:
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/python -c "$$LINT_MISSING" | xargs -r $(VENV)/bin/python -m pip install -q
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/mypy
 
 # Every benchmark on the site-sized cluster (scripts/cluster up --scale, in .cluster-scale:
