@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 export SLURM_CONF ?= $(CURDIR)/.cluster/etc/slurm.conf
 
-.PHONY: setup demo test lint bench bench-quick cluster-up cluster-down clean
+.PHONY: setup demo test lint docs bench bench-quick cluster-up cluster-down clean
 
 # System packages (Slurm, munge, MariaDB, headers), then slurmlib built against them.
 setup:
@@ -46,6 +46,14 @@ lint:
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/mypy
+
+# The documentation site into build/site: the test cluster, the commands' output captured
+# from it (scripts/docs-capture, into build/docs-generated), then mkdocs with warnings as
+# errors. mkdocstrings reads the API from the source without importing slurmlib.
+docs: setup
+	scripts/cluster up
+	$(VENV)/bin/python scripts/docs-capture build/docs-generated
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 # Every benchmark on the site-sized cluster (scripts/cluster up --scale, in .cluster-scale:
 # about 21 min to build the first time, then reused while it runs), regenerating bench/results.md and
