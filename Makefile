@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 export SLURM_CONF ?= $(CURDIR)/.cluster/etc/slurm.conf
 
-.PHONY: setup demo test lint docs bench bench-quick cluster-up cluster-down clean
+.PHONY: setup demo test lint docs docs-build bench bench-quick cluster-up cluster-down clean
 
 # System packages (Slurm, munge, MariaDB, headers), then slurmlib built against them.
 setup:
@@ -18,8 +18,9 @@ demo: setup
 # The suite on this machine's Slurm, then again inside Debian chroots of trixie (24.11, the
 # release most sites run of these) and sid (the newest Slurm), side by side, each built
 # from the same tree: one source, several releases.
-test: setup
-	scripts/run-tests
+# Lint and the docs build (warnings as errors) come first: they are the quickest to fail.
+test: setup lint
+	scripts/run-tests --docs
 	scripts/matrix-all trixie sid
 
 # Python sources the linters check (scripts/docs-capture is Python without a .py suffix).
@@ -52,6 +53,10 @@ lint:
 # errors. mkdocstrings reads the API from the source without importing slurmlib.
 docs: setup
 	scripts/cluster up
+	$(MAKE) --no-print-directory docs-build
+
+# The capture and the build alone, on a cluster that is up (scripts/run-tests --docs).
+docs-build:
 	$(VENV)/bin/python scripts/docs-capture build/docs-generated
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
