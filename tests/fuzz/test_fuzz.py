@@ -46,8 +46,8 @@ def test_random_calls_raise_only_documented_errors(target: str, slurm_conf: Path
         )
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"{target}: the batch hung (no answer in {exc.timeout:.0f} s)\n{exc.stdout}")
-    assert done.returncode >= 0, f"{target}: the batch died of signal {-done.returncode}\n" + (
-        done.stderr[-5000:]
+    assert done.returncode >= 0, (
+        f"{target}: the batch died of signal {-done.returncode}\n" + (done.stderr[-5000:])
     )
     assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-5000:]
     assert "no undocumented exception" in done.stdout
