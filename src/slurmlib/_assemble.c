@@ -32,7 +32,7 @@ enum {
     OP_STR_OR = 3,    /* the string column if not empty, else cache[integer column alt] */
     OP_CACHE_INT = 4, /* cache[integer column], or its item [item] */
     OP_CACHE_STR = 5, /* cache[string column] (the key may be None) */
-    OP_DICT_STR = 6,  /* a new dict: {} for an empty string, else a copy of cache[string] */
+    OP_MAP_STR = 6,   /* cache[string column], an immutable mapping shared by records */
 };
 
 #define MAX_NONES 4
@@ -139,7 +139,7 @@ parse_step(PyTypeObject *cls, PyObject *entry, PyObject *caches, Py_ssize_t n_in
     step->op = (int) op;
     step->flag_mode = (int) flag_mode;
     step->shift = (int) shift;
-    if (op < OP_INT || op > OP_DICT_STR || flag_mode < 0 || flag_mode > 2 || shift < 0
+    if (op < OP_INT || op > OP_MAP_STR || flag_mode < 0 || flag_mode > 2 || shift < 0
         || shift > 63) {
         PyErr_SetString(PyExc_ValueError, "plan entry: unknown op, flag mode or shift");
         return -1;
@@ -156,7 +156,7 @@ parse_step(PyTypeObject *cls, PyObject *entry, PyObject *caches, Py_ssize_t n_in
     /* Columns are checked here once, so the loop can index without checks. */
     {
         int string_src = op == OP_STR || op == OP_STR_OR || op == OP_CACHE_STR
-                         || op == OP_DICT_STR;
+                         || op == OP_MAP_STR;
         Py_ssize_t limit = string_src ? n_strings : n_ints;
         if (step->src < 0 || step->src >= limit
             || (op == OP_STR_OR && (step->alt < 0 || step->alt >= n_ints))
@@ -167,7 +167,7 @@ parse_step(PyTypeObject *cls, PyObject *entry, PyObject *caches, Py_ssize_t n_in
         }
     }
     step->cache = NULL;
-    if (op == OP_STR_OR || op == OP_CACHE_INT || op == OP_CACHE_STR || op == OP_DICT_STR) {
+    if (op == OP_STR_OR || op == OP_CACHE_INT || op == OP_CACHE_STR || op == OP_MAP_STR) {
         if (cache < 0 || cache >= PyTuple_GET_SIZE(caches)) {
             PyErr_SetString(PyExc_IndexError, "plan entry: cache out of range");
             return -1;
@@ -239,7 +239,7 @@ lookup_int(step_t *step, uint64_t raw)
 static PyObject *
 field_value(step_t *step, const uint64_t *row, PyObject *const *strings)
 {
-    PyObject *key, *value;
+    PyObject *value;
     if (step->gate >= 0 && (row[step->gate] & step->gate_mask) < step->gate_min)
         Py_RETURN_NONE;
     if (step->gate_str >= 0 && strings[step->gate_str] == Py_None)
@@ -264,20 +264,19 @@ field_value(step_t *step, const uint64_t *row, PyObject *const *strings)
         return lookup_int(step, row[step->src]);
     case OP_CACHE_STR:
         return lookup(step, strings[step->src]);
-    case OP_DICT_STR:
-        key = strings[step->src];
-        if (key == Py_None || PyUnicode_GET_LENGTH(key) == 0)
-            return PyDict_New();
-        if ((value = lookup(step, key)) == NULL)
+    case OP_MAP_STR:
+        /* One mapping object per distinct string, in every record that has it: safe only
+         * because it cannot change, so a value of a mutable (unhashable) type is refused. */
+        if ((value = lookup(step, strings[step->src])) == NULL)
             return NULL;
-        if (!PyDict_Check(value)) {
+        if (PyDict_Check(value) || Py_TYPE(value)->tp_hash == PyObject_HashNotImplemented) {
+            PyErr_Format(PyExc_TypeError,
+                         "plan entry: the cached mapping is a mutable %.100s, which records "
+                         "would share", Py_TYPE(value)->tp_name);
             Py_DECREF(value);
-            PyErr_SetString(PyExc_TypeError, "plan entry: the cached value is not a dict");
             return NULL;
         }
-        key = PyDict_Copy(value);
-        Py_DECREF(value);
-        return key;
+        return value;
     }
     PyErr_SetString(PyExc_SystemError, "unknown plan op");
     return NULL;

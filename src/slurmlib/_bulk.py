@@ -144,8 +144,11 @@ class Op(NamedIntEnum):
     """``cache[integer column]``, or its ``item`` when the cache holds tuples."""
     CACHE_STR = 5
     """``cache[string column]`` (the key may be ``None``)."""
+    MAP_STR = 6
+    """``cache[string column]``: an immutable mapping (never a dict), which the records
+    that have the same string share."""
     DICT_STR = 6
-    """A new dict: ``{}`` for an empty string column, else a copy of ``cache[string]``."""
+    """Another name of MAP_STR."""
 
 
 class FlagMode(NamedIntEnum):
@@ -189,7 +192,7 @@ class Field:
     gate_str: str | None = None
 
 
-_STRING_OPS = (Op.STR, Op.STR_OR, Op.CACHE_STR, Op.DICT_STR)
+_STRING_OPS = (Op.STR, Op.STR_OR, Op.CACHE_STR, Op.MAP_STR)
 
 
 class Assembler(Generic[T]):
@@ -226,7 +229,7 @@ class Assembler(Generic[T]):
         plan = []
         for f in fields:
             src = column(strings if f.op in _STRING_OPS else ints, f.column, f)
-            needs_cache = f.op in (Op.STR_OR, Op.CACHE_INT, Op.CACHE_STR, Op.DICT_STR)
+            needs_cache = f.op in (Op.STR_OR, Op.CACHE_INT, Op.CACHE_STR, Op.MAP_STR)
             if needs_cache and f.cache not in cache_names:
                 raise TypeError(f"{cls.__name__}.{f.name}: unknown cache {f.cache!r}")
             plan.append(

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from ._frozen import EMPTY, FrozenMap
+
 __all__ = [
     "check_gpu_count",
     "check_gres",
@@ -54,14 +56,14 @@ def _outside_parentheses(text: str) -> list[str]:
     return [item for item in items if item]
 
 
-def gres_counts(text: str | None) -> dict[str, int]:
+def gres_counts(text: str | None) -> FrozenMap[str, int]:
     """A node's ``gres`` or ``gres_used``: ``"gpu:a100:4(S:0-1)"`` → ``{"gpu:a100": 4}``.
 
     A GRES without a count (``"gpu:a100"``) counts 1, as Slurm reads it.
     """
     counts: dict[str, int] = {}
     if not text or text == "(null)":
-        return counts
+        return EMPTY
     for item in _outside_parentheses(text):
         spec = item.split("(", 1)[0]
         parts = spec.split(":")
@@ -71,15 +73,15 @@ def gres_counts(text: str | None) -> dict[str, int]:
         name = ":".join(parts)
         if name:
             counts[name] = counts.get(name, 0) + (1 if amount is None else amount)
-    return counts
+    return FrozenMap(counts)
 
 
-def gpu_request(text: str | None) -> dict[str, int]:
+def gpu_request(text: str | None) -> FrozenMap[str, int]:
     """The GPUs of a job's ``tres_per_*`` string: ``"gres:gpu:a100:1,cpu=2"`` →
     ``{"gpu:a100": 1}``; other GRES and TRES are left out."""
     wanted: dict[str, int] = {}
     if not text:
-        return wanted
+        return EMPTY
     for item in text.split(","):
         for prefix in ("gres/", "gres:"):
             if item.startswith(prefix):
@@ -100,7 +102,7 @@ def gpu_request(text: str | None) -> dict[str, int]:
             continue
         key = ":".join(parts)
         wanted[key] = wanted.get(key, 0) + amount
-    return wanted
+    return FrozenMap(wanted)
 
 
 def gpu_count(tres: Mapping[str, int]) -> int:
@@ -108,13 +110,13 @@ def gpu_count(tres: Mapping[str, int]) -> int:
     return tres.get("gres/gpu", 0)
 
 
-def gpus_by_type(tres: Mapping[str, int]) -> dict[str, int]:
+def gpus_by_type(tres: Mapping[str, int]) -> FrozenMap[str, int]:
     """Typed GPUs in a TRES mapping: ``{"gres/gpu:a100": 2}`` → ``{"gpu:a100": 2}``."""
-    return {
-        key[len("gres/") :]: value
+    return FrozenMap(
+        (key[len("gres/") :], value)
         for key, value in tres.items()
         if key.startswith("gres/gpu:") and value
-    }
+    )
 
 
 def gpu_type(key: str) -> str | None:

@@ -12,26 +12,27 @@ from datetime import timedelta
 from typing import Any
 
 from . import convert as cv
+from ._frozen import EMPTY, FrozenMap
 from .native import capabilities, ffi, lib
 from .records import AssocLimits, Limits, QosLimits, QosUserUsage, Share
 
 
-def _limits(array: Any, names: tuple[str, ...]) -> dict[str, int]:
+def _limits(array: Any, names: tuple[str, ...]) -> FrozenMap[str, int]:
     """The TRES limits that are set (neither NO_VAL64 nor INFINITE64)."""
     if array == ffi.NULL:
-        return {}
+        return EMPTY
     result = {}
     for i, name in enumerate(names):
         value = int(array[i])
         if value not in (cv.NO_VAL64, cv.INFINITE64):
             result[name] = value
-    return result
+    return FrozenMap(result)
 
 
-def _used(array: Any, names: tuple[str, ...]) -> dict[str, int]:
+def _used(array: Any, names: tuple[str, ...]) -> FrozenMap[str, int]:
     if array == ffi.NULL:
-        return {}
-    return {name: int(array[i]) for i, name in enumerate(names)}
+        return EMPTY
+    return FrozenMap({name: int(array[i]) for i, name in enumerate(names)})
 
 
 def _minutes(value: int) -> timedelta | cv.Unlimited | None:
@@ -86,7 +87,7 @@ def _qos(q: Any, names: tuple[str, ...], qos_names: dict[int, str]) -> QosLimits
         usage_raw=float(usage.usage_raw) if usage != ffi.NULL else None,
         used_jobs=int(usage.grp_used_jobs) if usage != ffi.NULL else 0,
         used_submit_jobs=int(usage.grp_used_submit_jobs) if usage != ffi.NULL else 0,
-        used_tres=_used(usage.grp_used_tres, names) if usage != ffi.NULL else {},
+        used_tres=_used(usage.grp_used_tres, names) if usage != ffi.NULL else EMPTY,
         per_user=tuple(per_user),
         preempt=_preempted(q, qos_names),
     )
@@ -119,7 +120,7 @@ def _assoc(a: Any, names: tuple[str, ...]) -> AssocLimits:
         fairshare=float(usage.fs_factor) if has_usage else None,
         used_jobs=int(usage.used_jobs) if has_usage else 0,
         used_submit_jobs=int(usage.used_submit_jobs) if has_usage else 0,
-        used_tres=_used(usage.grp_used_tres, names) if has_usage else {},
+        used_tres=_used(usage.grp_used_tres, names) if has_usage else EMPTY,
     )
 
 
@@ -174,7 +175,7 @@ def shares(msg: Any) -> tuple[Share, ...]:
                 raw_usage=float(usage.usage_raw) if has_usage else 0.0,
                 effective_usage=float(usage.usage_efctv) if has_usage else 0.0,
                 fairshare=float(usage.fs_factor) if has_usage and user is not None else None,
-                tres_run_minutes={k: v // 60 for k, v in _used(run_secs, names).items()},
+                tres_run_minutes=FrozenMap({k: v // 60 for k, v in _used(run_secs, names).items()}),
             )
         )
     return tuple(rows)

@@ -13,6 +13,7 @@ from typing import Any
 from . import _bulk, _gres
 from . import convert as cv
 from ._build import bulk_spec as _bulk_spec
+from ._frozen import FrozenMap
 from ._rpc_names import rpc_name
 from .native import capabilities, ffi, lib
 from .records import (
@@ -349,7 +350,7 @@ def config(c: Any) -> Config:
         message_timeout=int(c.msg_timeout),
         max_job_count=None if max_jobs in (0, cv.NO_VAL) else max_jobs,
         min_job_age=cv.plain(int(c.min_job_age)),
-        values=_scalar_fields(c, "slurm_conf_t"),
+        values=FrozenMap(_scalar_fields(c, "slurm_conf_t")),
     )
 
 
@@ -426,8 +427,8 @@ def stats(c: Any) -> Stats:
 # The same records as node(), job() and partition() above, from the generated C converters
 # (see _bulk): one C call copies a message out, then each record is built from plain lists.
 # Values that repeat across records (states, reasons, times, TRES strings, host lists) are
-# converted once per message through caches; mutable values (TRES dicts) are copied per
-# record, so no two records share one.
+# converted once per message through caches, and records with the same value share one
+# object: every value is immutable (TRES are FrozenMaps), so none can change under another.
 
 
 def _hostlists() -> _bulk.Cache:
@@ -523,15 +524,15 @@ _JOB_PLAN = (
         flag=_MEM_PER_CPU,
         flag_mode=_bulk.FlagMode.REQUIRED,
     ),
-    _F("tres_requested", _bulk.Op.DICT_STR, "tres_req_str", cache="tres"),
-    _F("tres_allocated", _bulk.Op.DICT_STR, "tres_alloc_str", cache="tres"),
+    _F("tres_requested", _bulk.Op.MAP_STR, "tres_req_str", cache="tres"),
+    _F("tres_allocated", _bulk.Op.MAP_STR, "tres_alloc_str", cache="tres"),
     _F("tres_per_node", _STR, "tres_per_node"),
     *(
-        _F(f"gpus_per_{per}", _bulk.Op.DICT_STR, f"tres_per_{per}", cache="gpu_requests")
+        _F(f"gpus_per_{per}", _bulk.Op.MAP_STR, f"tres_per_{per}", cache="gpu_requests")
         for per in ("job", "node", "task", "socket")
     ),
     _F("gpus_allocated", _bulk.Op.CACHE_STR, "tres_alloc_str", cache="gpu_counts"),
-    _F("gpus_allocated_by_type", _bulk.Op.DICT_STR, "tres_alloc_str", cache="gpu_types"),
+    _F("gpus_allocated_by_type", _bulk.Op.MAP_STR, "tres_alloc_str", cache="gpu_types"),
     _F("licenses", _STR, "licenses"),
     _F("features", _STR, "features"),
     _F("dependency", _STR, "dependency"),
@@ -583,7 +584,7 @@ def _gpu_count(tres: str | None) -> int:
     return _gres.gpu_count(cv.tres(tres))
 
 
-def _gpu_types(tres: str | None) -> dict[str, int]:
+def _gpu_types(tres: str | None) -> FrozenMap[str, int]:
     return _gres.gpus_by_type(cv.tres(tres))
 
 
@@ -643,8 +644,8 @@ _NODE_PLAN = (
     _F("active_features", _bulk.Op.CACHE_STR, "features_act", cache="lists"),
     _F("gres", _STR, "gres"),
     _F("gres_used", _STR, "gres_used"),
-    _F("gres_total", _bulk.Op.DICT_STR, "gres", cache="gres"),
-    _F("gres_in_use", _bulk.Op.DICT_STR, "gres_used", cache="gres"),
+    _F("gres_total", _bulk.Op.MAP_STR, "gres", cache="gres"),
+    _F("gres_in_use", _bulk.Op.MAP_STR, "gres_used", cache="gres"),
     _F("gpus", _bulk.Op.CACHE_STR, "tres_fmt_str", cache="gpu_counts"),
     _F("gpus_allocated", _bulk.Op.CACHE_STR, "alloc_tres_fmt_str", cache="gpu_counts"),
     _F("cpus", _INT, "cpus"),
@@ -658,8 +659,8 @@ _NODE_PLAN = (
     _F("cpu_load", _CACHE_INT, "cpu_load", cache="loads"),
     _F("tmp_disk", _INT, "tmp_disk"),
     _F("weight", _INT, "weight"),
-    _F("tres", _bulk.Op.DICT_STR, "tres_fmt_str", cache="tres"),
-    _F("alloc_tres", _bulk.Op.DICT_STR, "alloc_tres_fmt_str", cache="tres"),
+    _F("tres", _bulk.Op.MAP_STR, "tres_fmt_str", cache="tres"),
+    _F("alloc_tres", _bulk.Op.MAP_STR, "alloc_tres_fmt_str", cache="tres"),
     _F("reason", _STR, "reason"),
     _F("reason_time", _CACHE_INT, "reason_time", cache="times"),
     # Who set the reason, only while there is one.

@@ -2,7 +2,8 @@
 
 Sentinel rule: ``NO_VAL*`` (Slurm's "not set") becomes ``None``; ``INFINITE*`` becomes
 :data:`UNLIMITED`. Times (``time_t``) become aware UTC ``datetime`` (0 is "never": ``None``),
-durations ``timedelta``, memory is in MiB, TRES strings become ``dict[str, int]``.
+durations ``timedelta``, memory is in MiB, TRES strings become read-only
+:class:`~slurmlib._frozen.FrozenMap` of ``str`` to ``int``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Final
 
+from ._frozen import EMPTY, FrozenMap
 from .native import capabilities, ffi, lib
 
 __all__ = [
@@ -121,11 +123,11 @@ def split_list(ptr: Any, sep: str = ",") -> tuple[str, ...]:
 _MEM_UNITS = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024**2, "P": 1024**3}
 
 
-def tres(value: str | None) -> dict[str, int]:
+def tres(value: str | None) -> FrozenMap[str, int]:
     """``"cpu=4,mem=8G,node=1,gres/gpu=2"`` → ``{"cpu": 4, "mem": 8192, ...}`` (mem in MiB)."""
-    result: dict[str, int] = {}
     if not value:
-        return result
+        return EMPTY
+    result: dict[str, int] = {}
     for item in value.split(","):
         key, sep, amount = item.partition("=")
         if not sep or not amount:
@@ -138,7 +140,7 @@ def tres(value: str | None) -> dict[str, int]:
                 result[key] = int(amount)
             except ValueError:
                 result[key] = int(float(amount))
-    return result
+    return FrozenMap(result)
 
 
 def expand_hostlist(value: str | None) -> tuple[str, ...]:

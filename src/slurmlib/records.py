@@ -3,7 +3,8 @@
 Every record is a frozen, slotted dataclass holding Python values only: it stays valid
 after the C message it was copied from is freed, pickles, and ``to_dict()`` gives
 JSON-ready data (datetimes as ISO 8601 text, durations in seconds, enums by name,
-``UNLIMITED`` as the string ``"UNLIMITED"``).
+``UNLIMITED`` as the string ``"UNLIMITED"``). Nothing inside a record can change either:
+sequences are tuples, sets frozensets and mappings :class:`FrozenMap`.
 
 Units: memory in MiB, durations as ``timedelta``, times as aware UTC ``datetime``.
 ``None`` means Slurm did not set the value; :data:`~slurmlib.convert.UNLIMITED` that the
@@ -18,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
+from ._frozen import FrozenMap
 from .convert import Unlimited
 from .states import JobState, NodeState
 
@@ -25,6 +27,7 @@ __all__ = [
     "AssocLimits",
     "Config",
     "ControllerPing",
+    "FrozenMap",
     "Job",
     "JobStep",
     "License",
@@ -145,9 +148,9 @@ class Node(Record):
     """Configured GRES as Slurm writes them (``"gpu:a100:4(S:0-1)"``)."""
     gres_used: str | None
     """GRES in use as Slurm writes them (``"gpu:a100:2(IDX:0-1)"``)."""
-    gres_total: dict[str, int]
+    gres_total: FrozenMap[str, int]
     """Configured GRES by name and type: ``{"gpu:a100": 4}`` (``sinfo -O Gres``)."""
-    gres_in_use: dict[str, int]
+    gres_in_use: FrozenMap[str, int]
     """GRES allocated to jobs by name and type: ``{"gpu:a100": 2}`` (``sinfo -O GresUsed``)."""
     gpus: int
     """GPUs configured (``gres/gpu`` of the node's TRES)."""
@@ -168,8 +171,8 @@ class Node(Record):
     """Load average (1 minute), as the node reported it."""
     tmp_disk: int
     weight: int
-    tres: dict[str, int]
-    alloc_tres: dict[str, int]
+    tres: FrozenMap[str, int]
+    alloc_tres: FrozenMap[str, int]
     reason: str | None
     reason_time: datetime | None
     reason_user: str | None
@@ -240,22 +243,22 @@ class Job(Record):
     """MiB per node, when the job asked per node."""
     memory_per_cpu: int | None
     """MiB per CPU, when the job asked per CPU."""
-    tres_requested: dict[str, int]
-    tres_allocated: dict[str, int]
+    tres_requested: FrozenMap[str, int]
+    tres_allocated: FrozenMap[str, int]
     tres_per_node: str | None
-    gpus_per_job: dict[str, int]
+    gpus_per_job: FrozenMap[str, int]
     """GPUs asked for the whole job (``--gpus``), by GRES name: ``{"gpu": 2}``,
     ``{"gpu:a100": 1}``."""
-    gpus_per_node: dict[str, int]
+    gpus_per_node: FrozenMap[str, int]
     """GPUs asked for per node (``--gres=gpu...``, ``--gpus-per-node``)."""
-    gpus_per_task: dict[str, int]
+    gpus_per_task: FrozenMap[str, int]
     """GPUs asked for per task (``--gpus-per-task``)."""
-    gpus_per_socket: dict[str, int]
+    gpus_per_socket: FrozenMap[str, int]
     """GPUs asked for per socket (``--gpus-per-socket``)."""
     gpus_allocated: int
     """GPUs allocated (``gres/gpu`` of the allocated TRES): 0 while pending, whichever
     way the job asked."""
-    gpus_allocated_by_type: dict[str, int]
+    gpus_allocated_by_type: FrozenMap[str, int]
     """Allocated GPUs by type, ``{"gpu:a100": 1}``; empty where ``AccountingStorageTRES``
     does not list the typed ``gres/gpu:TYPE``."""
     licenses: str | None
@@ -292,7 +295,7 @@ class JobStep(Record):
     num_tasks: int | None
     start_time: datetime | None
     time_limit: TimeLimit
-    tres_allocated: dict[str, int]
+    tres_allocated: FrozenMap[str, int]
     user_id: int
     user_name: str | None
 
@@ -321,7 +324,7 @@ class Partition(Record):
     deny_accounts: tuple[str, ...]
     deny_qos: tuple[str, ...]
     qos: str | None
-    tres: dict[str, int]
+    tres: FrozenMap[str, int]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -339,7 +342,7 @@ class Reservation(Record):
     features: str | None
     licenses: str | None
     flags: frozenset[str]
-    tres: dict[str, int]
+    tres: FrozenMap[str, int]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -372,7 +375,7 @@ class Config(Record):
     message_timeout: int
     max_job_count: int | None
     min_job_age: int | None
-    values: dict[str, Any]
+    values: FrozenMap[str, Any]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -460,7 +463,7 @@ class QosUserUsage(Record):
     user_name: str | None
     jobs: int
     submit_jobs: int
-    tres: dict[str, int]
+    tres: FrozenMap[str, int]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -477,21 +480,21 @@ class QosLimits(Record):
     grp_jobs: Limit
     grp_submit_jobs: Limit
     grp_wall: TimeLimit
-    grp_tres: dict[str, int]
-    grp_tres_mins: dict[str, int]
+    grp_tres: FrozenMap[str, int]
+    grp_tres_mins: FrozenMap[str, int]
     max_jobs_per_user: Limit
     max_submit_jobs_per_user: Limit
     max_jobs_per_account: Limit
     max_submit_jobs_per_account: Limit
-    max_tres_per_user: dict[str, int]
-    max_tres_per_account: dict[str, int]
-    max_tres_per_job: dict[str, int]
-    max_tres_per_node: dict[str, int]
+    max_tres_per_user: FrozenMap[str, int]
+    max_tres_per_account: FrozenMap[str, int]
+    max_tres_per_job: FrozenMap[str, int]
+    max_tres_per_node: FrozenMap[str, int]
     max_wall_per_job: TimeLimit
     usage_raw: float | None
     used_jobs: int
     used_submit_jobs: int
-    used_tres: dict[str, int]
+    used_tres: FrozenMap[str, int]
     per_user: tuple[QosUserUsage, ...]
     preempt: tuple[str, ...] = ()
     """The QoS whose jobs this QoS's jobs may preempt (PreemptType=preempt/qos)."""
@@ -511,19 +514,19 @@ class AssocLimits(Record):
     grp_jobs: Limit
     grp_submit_jobs: Limit
     grp_wall: TimeLimit
-    grp_tres: dict[str, int]
-    grp_tres_mins: dict[str, int]
+    grp_tres: FrozenMap[str, int]
+    grp_tres_mins: FrozenMap[str, int]
     max_jobs: Limit
     max_submit_jobs: Limit
-    max_tres_per_job: dict[str, int]
-    max_tres_per_node: dict[str, int]
+    max_tres_per_job: FrozenMap[str, int]
+    max_tres_per_node: FrozenMap[str, int]
     max_wall_per_job: TimeLimit
     usage_raw: float | None
     shares_norm: float | None
     fairshare: float | None
     used_jobs: int
     used_submit_jobs: int
-    used_tres: dict[str, int]
+    used_tres: FrozenMap[str, int]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -553,7 +556,7 @@ class Share(Record):
     raw_usage: float
     effective_usage: float
     fairshare: float | None
-    tres_run_minutes: dict[str, int]
+    tres_run_minutes: FrozenMap[str, int]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ import pytest
 
 from slurmlib import _assemble, _bulk
 from slurmlib._build.bulk_spec import RecordSpec
+from slurmlib._frozen import FrozenMap
 
 NO_VAL = 0xFFFFFFFE
 FLAG = 1 << 63
@@ -34,7 +35,7 @@ class Sample:
     label: str | None
     owner: str | None
     word: str
-    parsed: dict[str, int]
+    parsed: FrozenMap[str, int]
     labeller: str | None
 
 
@@ -64,7 +65,7 @@ PLAN = (
     F("label", Op.STR, "label"),
     F("owner", Op.STR_OR, "owner", cache="users", fallback="uid"),
     F("word", Op.CACHE_INT, "group", cache="words", item=1),
-    F("parsed", Op.DICT_STR, "tres", cache="tres"),
+    F("parsed", Op.MAP_STR, "tres", cache="tres"),
     F("labeller", Op.CACHE_INT, "uid", cache="users", gate_str="label"),
 )
 ASSEMBLER = _bulk.Assembler(Sample, SPEC, PLAN, caches=("users", "words", "tres"))
@@ -75,7 +76,9 @@ def _caches() -> dict[str, _bulk.Cache]:
         "users": _bulk.Cache(lambda uid: f"user{uid}"),
         "words": _bulk.Cache(lambda n: (n, f"w{n}")),
         "tres": _bulk.Cache(
-            lambda s: {k: int(v) for k, v in (kv.split("=") for kv in s.split(","))}
+            lambda s: FrozenMap(
+                {k: int(v) for k, v in (kv.split("=") for kv in s.split(","))} if s else {}
+            )
         ),
     }
 
@@ -115,10 +118,11 @@ def test_each_op_transforms_as_its_field_says() -> None:
     )
 
 
-def test_dicts_are_copies_and_records_are_ordinary() -> None:
+def test_maps_are_shared_because_immutable_and_records_are_ordinary() -> None:
     row = ([1, 1, 1, 0, 100, 0, 0], ["x", "u", "cpu=1"])
     one, two = _build([row, row])
-    assert one.parsed == two.parsed and one.parsed is not two.parsed
+    assert one.parsed is two.parsed and isinstance(one.parsed, FrozenMap)
+    assert hash(one) == hash(two)
     assert type(one) is Sample
     assert pickle.loads(pickle.dumps(one)) == one
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -152,7 +156,7 @@ def test_an_exception_of_a_cache_reaches_the_caller_and_leaks_nothing() -> None:
     ints = array.array("Q", [1, 1, 0, 0, 0, 0, 5] * 2)
     label = "".join(["a label", " of its own"])  # not interned: only this test holds it
     strings = [label, None, None] * 2
-    caches = (_bulk.Cache(refuse), _bulk.Cache(lambda n: (n, "w")), _bulk.Cache(dict))
+    caches = (_bulk.Cache(refuse), _bulk.Cache(lambda n: (n, "w")), _bulk.Cache(FrozenMap))
     before = sys.getrefcount(label)
     for _ in range(100):
         with pytest.raises(LookupError, match="no 5"):
@@ -213,12 +217,14 @@ def test_a_bad_call_is_a_typed_error(change: dict[str, Any], error: type, messag
 
 def test_a_cached_value_of_the_wrong_shape_is_a_type_error() -> None:
     ints = array.array("Q", [0] * 7)
-    bad_item = (_bulk.Cache(str), _bulk.Cache(lambda n: "not a tuple"), _bulk.Cache(dict))
+    bad_item = (_bulk.Cache(str), _bulk.Cache(lambda n: "not a tuple"), _bulk.Cache(FrozenMap))
     with pytest.raises(TypeError, match="no such item"):
         _assemble.build(Sample, ASSEMBLER._plan, ints, 7, ["a", "b", None], 3, -1, bad_item)
-    bad_dict = (_bulk.Cache(str), _bulk.Cache(lambda n: (n, "w")), _bulk.Cache(lambda s: [s]))
-    with pytest.raises(TypeError, match="not a dict"):
-        _assemble.build(Sample, ASSEMBLER._plan, ints, 7, ["a", "b", "x"], 3, -1, bad_dict)
+    # A mutable value would be one object in every record with the same string.
+    for mutable in (lambda s: {s: 1}, lambda s: [s]):
+        bad_map = (_bulk.Cache(str), _bulk.Cache(lambda n: (n, "w")), _bulk.Cache(mutable))
+        with pytest.raises(TypeError, match="mutable"):
+            _assemble.build(Sample, ASSEMBLER._plan, ints, 7, ["a", "b", "x"], 3, -1, bad_map)
 
 
 def test_a_plan_that_does_not_cover_the_record_is_refused() -> None:
@@ -228,7 +234,7 @@ def test_a_plan_that_does_not_cover_the_record_is_refused() -> None:
         _bulk.Assembler(
             Sample,
             SPEC,
-            (*PLAN[:-1], F("labeller", Op.DICT_STR, "nothing", cache="tres")),
+            (*PLAN[:-1], F("labeller", Op.MAP_STR, "nothing", cache="tres")),
             caches=("users", "words", "tres"),
         )
     with pytest.raises(TypeError, match="unknown cache 'tres'"):

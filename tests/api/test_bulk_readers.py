@@ -8,6 +8,7 @@ and the records assembled in C must be ordinary ones (``test_assemble.py`` has t
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 
 from slurmlib import _bulk, _readers, native
 from slurmlib._build import bulk_spec
+from slurmlib._frozen import FrozenMap
 from slurmlib.cluster import _populate_node_partitions
 from slurmlib.native import ffi, lib
 
@@ -76,10 +78,16 @@ def test_whole_message_converter_agrees_with_the_per_record_reader(
 
 @pytest.mark.cluster
 @pytest.mark.parametrize("message", ["jobs"], indirect=True)
-def test_records_of_one_message_share_no_mutable_value(message: Any) -> None:
+def test_records_of_one_message_share_only_immutable_values(message: Any) -> None:
     jobs = _readers.jobs(message)
+    # Jobs with the same TRES string share one map: it cannot change under another job.
+    for job in jobs:
+        for value in (getattr(job, f.name) for f in dataclasses.fields(job)):
+            assert not isinstance(value, list | dict | set)
+            hash(value)
     tres = [j.tres_requested for j in jobs if j.tres_requested]
-    assert len({id(t) for t in tres}) == len(tres)
+    assert all(isinstance(t, FrozenMap) for t in tres)
+    assert len({id(t) for t in tres}) == len(set(tres))
 
 
 def test_the_generated_layout_is_the_specs() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from slurmlib import convert as cv
 from slurmlib.native import lib
-from slurmlib.records import Node, Snapshot
+from slurmlib.records import FrozenMap, Node, Snapshot
 from slurmlib.states import NodeState, node_flags
 
 
@@ -102,8 +102,8 @@ def _node(**changes: object) -> Node:
         alloc_memory=0,
         tmp_disk=0,
         weight=1,
-        tres={"cpu": 4},
-        alloc_tres={},
+        tres=FrozenMap({"cpu": 4}),
+        alloc_tres=FrozenMap(),
         reason_time=datetime(2024, 1, 1, tzinfo=UTC),
     )
     values.update(changes)

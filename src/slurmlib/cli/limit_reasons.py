@@ -11,6 +11,7 @@ minutes) and mostly a trailing ``Limit``: ``QOSMaxJobsPerUserLimit``, ``AssocGrp
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -106,7 +107,7 @@ def _set(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, Unlimited) else None
 
 
-def _tres_key(prefix: str, job: Job, limits: dict[str, int]) -> str | None:
+def _tres_key(prefix: str, job: Job, limits: Mapping[str, int]) -> str | None:
     """The TRES a reason's resource word means: exact (``cpu``) or the first matching
     family member (``gres/`` → the ``gres/gpu`` the job asks for and a limit sets)."""
     if not prefix.endswith("/"):
@@ -157,13 +158,13 @@ def _qos_bound(reason: LimitReason, job: Job, qos: QosLimits) -> Bound | None:
         name = "GrpTRESRunMins" if reason.scope == "grp" else "MaxTRESRunMinsPerUser"
         return Bound(source, name, None, None, None, None, f"{source} {name} ({reason.what})")
     if reason.minutes == "mins":
-        table = qos.grp_tres_mins
+        table: Mapping[str, int] = qos.grp_tres_mins
         tres = _tres_key(reason.what, job, table)
         value = table.get(tres) if tres else None
         text = f"{source} GrpTRESMins {_words(tres, value)}: used up"
         return Bound(source, "GrpTRESMins", tres, value, None, None, text)
     per = reason.per or ("group" if reason.scope == "grp" else "job")
-    tables: dict[str, tuple[str, dict[str, int], dict[str, int]]] = {
+    tables: dict[str, tuple[str, Mapping[str, int], Mapping[str, int]]] = {
         "group": ("GrpTRES", qos.grp_tres, qos.used_tres),
         "user": ("MaxTRESPerUser", qos.max_tres_per_user, mine.tres if mine else {}),
         "account": ("MaxTRESPerAccount", qos.max_tres_per_account, {}),

@@ -15,6 +15,7 @@ per-user limits of each QoS they have jobs in.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +58,7 @@ def _set(value: object) -> int | None:
 
 
 def _tres_limits(
-    source: str, prefix: str, limits: dict[str, int], used: dict[str, int]
+    source: str, prefix: str, limits: Mapping[str, int], used: Mapping[str, int]
 ) -> list[Applied]:
     return [
         Applied(source, f"{prefix}[{tres}]", value, used.get(tres, 0))

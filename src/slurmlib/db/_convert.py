@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import _gres
 from .. import convert as cv
+from .._frozen import EMPTY, FrozenMap
 from ..native import capabilities, ffi, lib
 from ..states import JOB_STATE_BASE, JobState
 from . import _lists
@@ -48,14 +49,14 @@ class Names:
         return self.qos.get(qos_id, str(qos_id))
 
 
-def tres_dict(value: str | None, names: Names) -> dict[str, int]:
-    """``"1=8,2=1024,1001=2"`` → ``{"cpu": 8, "mem": 1024, "gres/gpu": 2}``.
+def tres_dict(value: str | None, names: Names) -> FrozenMap[str, int]:
+    """``"1=8,2=1024,1001=2"`` → ``{"cpu": 8, "mem": 1024, "gres/gpu": 2}`` (read-only).
 
     Entries whose value is a sentinel (no data, no limit) are left out.
     """
-    result: dict[str, int] = {}
     if not value:
-        return result
+        return EMPTY
+    result: dict[str, int] = {}
     for item in value.split(","):
         key, sep, amount = item.partition("=")
         if not sep or not key.isdigit():
@@ -67,7 +68,7 @@ def tres_dict(value: str | None, names: Names) -> dict[str, int]:
         if number < 0 or number in (cv.NO_VAL64, cv.INFINITE64):
             continue
         result[names.tres_name(int(key))] = number
-    return result
+    return FrozenMap(result)
 
 
 def _seconds(value: int) -> timedelta | None:
@@ -168,7 +169,7 @@ def _preempted(bitmap: Any, names: Names) -> tuple[str, ...]:
 
 
 def qos(c: Any, names: Names) -> QoS:
-    def t(value: Any) -> dict[str, int]:
+    def t(value: Any) -> FrozenMap[str, int]:
         return tres_dict(_text(value), names)
 
     return QoS(
@@ -209,7 +210,7 @@ _FS_USE_PARENT = int(lib.SLURMDB_FS_USE_PARENT)
 
 
 def association(c: Any, names: Names) -> Association:
-    def t(value: Any) -> dict[str, int]:
+    def t(value: Any) -> FrozenMap[str, int]:
         return tres_dict(_text(value), names)
 
     shares = int(c.shares_raw)

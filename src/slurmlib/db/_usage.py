@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from .._frozen import FrozenMap
 from ..convert import text
 from ..native import ffi, lib
 from . import _lists
@@ -29,12 +30,12 @@ def to_minutes(seconds: int) -> int:
     return round(seconds / 60)
 
 
-def _minutes(tres_list: Any, names: Names) -> dict[str, int]:
+def _minutes(tres_list: Any, names: Names) -> FrozenMap[str, int]:
     seconds: dict[str, int] = {}
     for tres in _lists.walk(tres_list, "slurmdb_tres_rec_t"):
         name = names.tres_name(int(tres.id))
         seconds[name] = seconds.get(name, 0) + int(tres.alloc_secs)
-    return {name: to_minutes(value) for name, value in seconds.items()}
+    return FrozenMap({name: to_minutes(value) for name, value in seconds.items()})
 
 
 def associations(

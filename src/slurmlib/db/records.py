@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta
 
+from .._frozen import FrozenMap
 from ..records import Limit, Record, TimeLimit
 from ..states import JobState
 
@@ -59,7 +60,7 @@ class Cluster(Record):
     control_port: int | None
     rpc_version: int | None
     nodes: str | None
-    tres: dict[str, int]
+    tres: FrozenMap[str, int]
     """What the cluster registered: ``{"cpu": 24, "mem": 12288, "node": 4, ...}``."""
 
 
@@ -87,21 +88,21 @@ class QoS(Record):
     usage_threshold: float | None
     grp_jobs: Limit
     grp_submit_jobs: Limit
-    grp_tres: dict[str, int]
-    grp_tres_mins: dict[str, int]
-    grp_tres_run_mins: dict[str, int]
+    grp_tres: FrozenMap[str, int]
+    grp_tres_mins: FrozenMap[str, int]
+    grp_tres_run_mins: FrozenMap[str, int]
     grp_wall: TimeLimit
     max_jobs_per_user: Limit
     max_submit_jobs_per_user: Limit
     max_jobs_per_account: Limit
     max_submit_jobs_per_account: Limit
-    max_tres_per_job: dict[str, int]
-    max_tres_per_node: dict[str, int]
-    max_tres_per_user: dict[str, int]
-    max_tres_per_account: dict[str, int]
-    max_tres_mins_per_job: dict[str, int]
+    max_tres_per_job: FrozenMap[str, int]
+    max_tres_per_node: FrozenMap[str, int]
+    max_tres_per_user: FrozenMap[str, int]
+    max_tres_per_account: FrozenMap[str, int]
+    max_tres_mins_per_job: FrozenMap[str, int]
     max_wall_per_job: TimeLimit
-    min_tres_per_job: dict[str, int]
+    min_tres_per_job: FrozenMap[str, int]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -126,17 +127,17 @@ class Association(Record):
     grp_jobs: Limit
     grp_jobs_accrue: Limit
     grp_submit_jobs: Limit
-    grp_tres: dict[str, int]
-    grp_tres_mins: dict[str, int]
-    grp_tres_run_mins: dict[str, int]
+    grp_tres: FrozenMap[str, int]
+    grp_tres_mins: FrozenMap[str, int]
+    grp_tres_run_mins: FrozenMap[str, int]
     grp_wall: TimeLimit
     max_jobs: Limit
     max_jobs_accrue: Limit
     max_submit_jobs: Limit
-    max_tres_per_job: dict[str, int]
-    max_tres_per_node: dict[str, int]
-    max_tres_mins_per_job: dict[str, int]
-    max_tres_run_mins: dict[str, int]
+    max_tres_per_job: FrozenMap[str, int]
+    max_tres_per_node: FrozenMap[str, int]
+    max_tres_mins_per_job: FrozenMap[str, int]
+    max_tres_run_mins: FrozenMap[str, int]
     max_wall_per_job: TimeLimit
 
 
@@ -190,15 +191,15 @@ class DbStep(Record):
     nodes: str | None
     node_count: int
     tasks: int | None
-    tres_allocated: dict[str, int]
+    tres_allocated: FrozenMap[str, int]
     user_cpu: timedelta
     system_cpu: timedelta
     total_cpu: timedelta
     max_rss_bytes: int | None
     """Largest resident set of any task (sacct's MaxRSS), bytes."""
-    tres_usage_max: dict[str, int]
+    tres_usage_max: FrozenMap[str, int]
     """Largest use of each TRES by one task (mem, vmem, fs/disk in bytes)."""
-    tres_usage_total: dict[str, int]
+    tres_usage_total: FrozenMap[str, int]
     """Total use of each TRES over all tasks."""
     gpu_utilization: int | None
     """GPU utilisation in percent, averaged over the tasks (``gres/gpuutil`` of
@@ -253,13 +254,13 @@ class DbJob(Record):
     nodes: str | None
     node_count: int
     requested_cpus: int
-    tres_requested: dict[str, int]
-    tres_allocated: dict[str, int]
+    tres_requested: FrozenMap[str, int]
+    tres_allocated: FrozenMap[str, int]
     gpus_requested: int
     """GPUs asked for (``gres/gpu`` of ReqTRES), however the job asked."""
     gpus_allocated: int
     """GPUs allocated (``gres/gpu`` of AllocTRES)."""
-    gpus_allocated_by_type: dict[str, int]
+    gpus_allocated_by_type: FrozenMap[str, int]
     """Allocated GPUs by type (``{"gpu:a100": 1}``), from the typed ``gres/gpu:TYPE`` TRES;
     empty where AccountingStorageTRES does not list them."""
     gpu_utilization: int | None
@@ -289,7 +290,7 @@ class Event(Record):
     start_time: datetime | None
     end_time: datetime | None
     """None while the event lasts."""
-    tres: dict[str, int]
+    tres: FrozenMap[str, int]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -302,7 +303,7 @@ class DbReservation(Record):
     nodes: str | None
     start_time: datetime | None
     end_time: datetime | None
-    tres: dict[str, int]
+    tres: FrozenMap[str, int]
     unused_wall: timedelta
     """How long the reservation's resources went unused."""
 
@@ -316,7 +317,7 @@ class Usage(Record):
     account: str
     user: str | None
     """None for the account's total (all its users and sub-accounts)."""
-    tres_minutes: dict[str, int]
+    tres_minutes: FrozenMap[str, int]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

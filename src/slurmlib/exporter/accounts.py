@@ -8,7 +8,7 @@ Limits and usage come from the controller's association manager (``Cluster.limit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -36,7 +36,7 @@ def limit_metrics(limits: Limits) -> list[Metric]:
 
 # What the usage families read from an association or a QoS: (used jobs, job limit, used
 # submitted jobs, submit limit, used TRES, TRES limits, raw usage).
-_View = tuple[int, int | None, int, int | None, dict[str, int], dict[str, int], float | None]
+_View = tuple[int, int | None, int, int | None, Mapping[str, int], Mapping[str, int], float | None]
 
 
 def _assoc_view(a: AssocLimits) -> _View:
