@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import atexit
 import errno as _errno
+import fcntl
 import json
 import logging
 import os
 import select
 import socket
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -199,56 +201,63 @@ _LOG_LEVELS = (
 
 
 class _LibslurmLog:
-    """Reads the pipe that C's stderr stream points at (see ffi_builder.LOG_CAPTURE_SOURCE).
+    """libslurm's log, kept in an in-memory file that C's stderr stream appends to (see
+    ffi_builder.LOG_CAPTURE_SOURCE).
 
-    A thread reads it as lines come, so that libslurm never blocks on a full pipe; a failed
-    call reads what is left itself, under the same lock, so that none of its lines is still
-    in the pipe when its exception is made.
+    A file and not a pipe: a write to it never blocks, so no thread has to drain it (a
+    thread would make every later ``fork()`` of the program one that Python warns about).
+    Its lines are taken when a call's return code is checked, and by a failed call for its
+    exception; once a megabyte has been read, C's stream moves on to a fresh file.
     """
+
+    ROTATE_AT = 1 << 20
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.fd = -1
+        self.fd = -1  # where this process reads; C's stream writes to a duplicate of it
+        self.offset = 0
         self.prefix = b""
         self.partial = b""
         self.unclaimed: deque[str] = deque(maxlen=64)
 
-    def start(self) -> None:
-        read_end, write_end = os.pipe2(os.O_CLOEXEC)
-        os.set_blocking(read_end, False)
-        self.prefix = ffi.string(lib.slurmlib_program_name()) + b": "
-        if lib.slurmlib_log_capture(write_end) != 0:
-            os.close(read_end)
-            os.close(write_end)
-            return  # libslurm keeps writing to stderr: worse, but nothing is lost
-        old, self.fd, self.partial = self.fd, read_end, b""
-        if old >= 0:
-            os.close(old)
-        threading.Thread(
-            target=self._run, args=(read_end,), name="slurmlib-log", daemon=True
-        ).start()
+    @staticmethod
+    def _memory_file() -> int:
+        try:
+            fd = os.memfd_create("slurmlib-libslurm-log", os.MFD_CLOEXEC)
+        except (AttributeError, OSError):
+            with tempfile.TemporaryFile() as spare:  # an unlinked file where memfd is not
+                fd = os.dup(spare.fileno())
+        # Appends land at the end whatever the reader's position (a status flag of the
+        # open file, shared with the duplicate that C's stream writes to).
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_APPEND)
+        return fd
 
-    def _run(self, fd: int) -> None:
-        while self.fd == fd:
-            try:
-                select.select([fd], [], [])
-            except (OSError, ValueError):
-                return
-            with self.lock:
-                if self.fd != fd or not self._read():
-                    return
+    def start(self, *, after_fork: bool = False) -> None:
+        """Point C's stderr stream at a fresh file. After a fork the child leaves what its
+        parent logged to the parent."""
+        with self.lock:
+            fd = self._memory_file()
+            writer = os.dup(fd)
+            os.set_inheritable(writer, False)
+            self.prefix = ffi.string(lib.slurmlib_program_name()) + b": "
+            if lib.slurmlib_log_capture(writer) != 0:
+                os.close(fd)
+                os.close(writer)
+                return  # libslurm keeps writing to stderr: worse, but nothing is lost
+            old = self.fd
+            if old >= 0 and not after_fork:
+                self._read()  # what was written before the switch
+            self.fd, self.offset, self.partial = fd, 0, b""
+            if old >= 0:
+                os.close(old)
 
-    def _read(self) -> bool:
-        """Everything the pipe holds now; False once it is closed."""
-        while True:
-            try:
-                chunk = os.read(self.fd, 65536)
-            except BlockingIOError:
-                return True
-            except OSError:
-                return False
+    def _read(self) -> None:
+        size = os.fstat(self.fd).st_size
+        while self.offset < size:
+            chunk = os.pread(self.fd, min(size - self.offset, 1 << 20), self.offset)
             if not chunk:
-                return False
+                break
+            self.offset += len(chunk)
             *lines, self.partial = (self.partial + chunk).split(b"\n")
             for line in lines:
                 self._line(line)
@@ -262,6 +271,11 @@ class _LibslurmLog:
         libslurm_logger.log(level, "%s", text)
         self.unclaimed.append(text)
 
+    def pending(self) -> bool:
+        """Whether anything was written since the last take (one fstat, no lock)."""
+        fd = self.fd
+        return fd >= 0 and os.fstat(fd).st_size > self.offset
+
     def take(self) -> tuple[str, ...]:
         if self.fd < 0:
             return ()
@@ -269,6 +283,9 @@ class _LibslurmLog:
             self._read()
             lines = tuple(self.unclaimed)
             self.unclaimed.clear()
+            rotate = self.offset >= self.ROTATE_AT
+        if rotate:
+            self.start()
         return lines
 
 
@@ -290,6 +307,8 @@ def check(rc: int, context: str = "") -> None:
     otherwise the errno of the call (cffi keeps it per thread, right after the call).
     """
     if rc == 0:
+        if _libslurm_log.pending():  # lines of a call that worked: to logging, not kept
+            _libslurm_log.take()
         return
     code = rc if rc > 0 else ffi.errno
     if code == 0:
@@ -416,7 +435,7 @@ def init(config: str | os.PathLike[str] | None = None) -> Path:
         with api_lock:
             # From here libslurm's log lines go to Python's logging, not the caller's stderr.
             _libslurm_log.start()
-            os.register_at_fork(after_in_child=_libslurm_log.start)
+            os.register_at_fork(after_in_child=lambda: _libslurm_log.start(after_fork=True))
             lib.slurm_init(str(path).encode())
             take_libslurm_log()
         _check_controller_hosts(path)

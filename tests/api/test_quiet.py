@@ -17,7 +17,7 @@ pytestmark = pytest.mark.cluster
 def _python(code: str, conf: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SLURM_CONF": str(conf)}
     return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
+        [sys.executable, "-W", "error::DeprecationWarning", "-c", textwrap.dedent(code)],
         capture_output=True,
         text=True,
         env=env,
@@ -82,10 +82,12 @@ def test_libslurms_lines_go_to_the_slurmlib_libslurm_logger_at_their_level(
 def test_a_forked_child_is_quiet_too(slurm_conf: Path) -> None:
     done = _python(
         """
-        import os
+        import os, threading
         import slurmlib
         import slurmlib.errors
         cluster = slurmlib.Cluster()
+        # No thread of slurmlib's: a fork stays one that Python does not warn about.
+        assert threading.active_count() == 1, threading.enumerate()
         pid = os.fork()
         if pid == 0:
             try:
@@ -121,6 +123,29 @@ def test_other_text_written_to_cs_stderr_still_reaches_stderr(slurm_conf: Path) 
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == "someone else's line\n"
+
+
+def test_a_long_outage_is_kept_in_bounded_memory(slurm_conf: Path) -> None:
+    # Lines of calls that worked are taken at their check; past a megabyte the stream moves
+    # on to a fresh file, so the process's memory does not grow with what libslurm says.
+    done = _python(
+        """
+        import os
+        import slurmlib
+        from slurmlib import native
+        slurmlib.Cluster()
+        log = native._libslurm_log
+        first = log.fd
+        line = b"%s: error: retrying\\n" % log.prefix[:-2]
+        for _ in range(30):
+            os.write(log.fd, line * 2000)  # the file C's stream appends to now
+            native.check(0)
+        print(log.fd != first, log.offset < log.ROTATE_AT, len(log.unclaimed))
+        """,
+        slurm_conf,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", "0"]
 
 
 def test_a_controller_host_that_does_not_resolve_is_named_at_once(

@@ -82,9 +82,9 @@ char *rpc_num2string(uint16_t opcode)
 
 # libslurm logs to C's stderr stream, by writing to its file descriptor (fileno(stderr)):
 # "python: error: invalid partition specified: nope". A library must not write to its
-# caller's stderr, so native.py points that stream at a pipe that it reads itself: the
-# lines go to Python's logging and into the exception of the call that failed, and any
-# other program text written there goes on to file descriptor 2.
+# caller's stderr, so native.py points that stream at an in-memory file that it reads
+# itself: the lines go to Python's logging and into the exception of the call that failed,
+# and any other program text written there goes on to file descriptor 2.
 LOG_CAPTURE_CDEF = """
 int slurmlib_log_capture(int fd);
 const char *slurmlib_program_name(void);
@@ -105,7 +105,7 @@ int slurmlib_log_capture(int fd)
     stderr = stream;
     slurmlib_log_stream = stream;
     if (previous != NULL)
-        fclose(previous);  /* after a fork: the parent's pipe, of no use to the child */
+        fclose(previous);  /* the file it moved on from (or, after a fork, the parent's) */
     return 0;
 }
 
