@@ -34,6 +34,7 @@ from .jobspec import (
     time_limit_minutes,
 )
 from .native import capabilities, ffi, lib
+from .records import JobRef
 from .states import RESERVATION_FLAG_ALIASES
 from .states import RESERVATION_FLAGS as RESERVATION_FLAG_BITS
 
@@ -56,8 +57,6 @@ __all__ = [
     "update_reservation",
 ]
 
-JobRef = int | str
-"""A job: its id, or Slurm's text for it (``"12"``, ``"12_3"`` for an array task)."""
 
 _NO_VAL = int(lib.NO_VAL)
 _INFINITE = int(lib.INFINITE)

@@ -51,7 +51,7 @@ from .states import JobState
 if TYPE_CHECKING:
     # The write API is imported by the methods that use it: a read-only program
     # (every diagnostic command) need not load it.
-    from ._control import JobRef
+    from .records import JobRef
     from .jobspec import JobSpec
 
 __all__ = ["Cluster"]

@@ -29,6 +29,7 @@ __all__ = [
     "ControllerPing",
     "FrozenMap",
     "Job",
+    "JobRef",
     "JobStep",
     "License",
     "Limits",
@@ -36,17 +37,21 @@ __all__ = [
     "Partition",
     "QosLimits",
     "QosUserUsage",
+    "QueuePosition",
     "Reservation",
     "RpcStat",
     "Share",
     "Snapshot",
     "Stats",
     "SubmitResult",
+    "Switch",
     "WillRun",
 ]
 
 Limit = int | Unlimited | None
 TimeLimit = timedelta | Unlimited | None
+JobRef = int | str
+"""A job: its id, or Slurm's text for it (``"12"``, ``"12_3"`` for an array task)."""
 
 
 def jsonable(value: Any) -> Any:
