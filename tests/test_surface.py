@@ -23,11 +23,11 @@ PUBLIC_MODULES = (slurmlib, slurmlib.db, slurmlib.errors, slurmlib.records)
 
 SURFACE = {
     "slurmlib": [
-        "UNLIMITED", "AssocLimits", "Cluster", "Config", "ControllerPing", "FrozenMap", "Job",
-        "JobRef", "JobSpec", "JobState", "JobStep", "License", "Limits", "Node", "NodeState",
-        "Partition", "QosLimits", "QosUserUsage", "QueuePosition", "Reservation", "RpcStat",
-        "Share", "SlurmError", "Snapshot", "Stats", "SubmitResult", "Switch", "Unlimited",
-        "WillRun", "__version__",
+        "UNLIMITED", "AssocLimits", "Cluster", "ClusterController", "Config", "ControllerPing",
+        "FrozenMap", "Job", "JobRef", "JobSpec", "JobState", "JobStep", "License", "Limits",
+        "Node", "NodeState", "Partition", "QosLimits", "QosUserUsage", "QueuePosition",
+        "Reservation", "RpcStat", "Share", "SlurmError", "Snapshot", "Stats", "SubmitResult",
+        "Switch", "Unlimited", "WillRun", "__version__",
     ],
     "slurmlib.db": [
         "Account", "Association", "Cluster", "ClusterUsage", "Database", "DbJob",

@@ -20,6 +20,7 @@ __all__ = [
     "UNLIMITED",
     "AssocLimits",
     "Cluster",
+    "ClusterController",
     "Config",
     "ControllerPing",
     "FrozenMap",
@@ -52,6 +53,7 @@ __all__ = [
 _LAZY = {
     "AssocLimits": "slurmlib.records",
     "Cluster": "slurmlib.cluster",
+    "ClusterController": "slurmlib._working",
     "Config": "slurmlib.records",
     "ControllerPing": "slurmlib.records",
     "FrozenMap": "slurmlib.records",
@@ -82,6 +84,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from ._working import ClusterController
     from .cluster import Cluster
     from .convert import UNLIMITED, Unlimited
     from .errors import SlurmError

@@ -9,6 +9,11 @@ Every load copies the controller's message into records and frees the message be
 returns. Loads are incremental: the client remembers the ``last_update`` of the previous
 message of each kind and passes it as ``update_time``; when the controller answers that
 nothing changed, the same snapshot object comes back and nothing is converted again.
+
+Another cluster registered in the same slurmdbd is addressed by name, as Slurm's commands
+do with ``-M``: ``Cluster(cluster="other")``. Every call of that client, read or write,
+goes to that cluster's controller (see :mod:`slurmlib._working` for how, and which calls
+run side by side).
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from . import _limits, _queue, _readers, _topology, _validate, native
+from . import _limits, _queue, _readers, _topology, _validate, _working, native
 from ._build import bulk_spec as _bulk_spec
+from ._working import ClusterController
 from .convert import Unlimited, text, timestamp
 from .errors import InvalidNodeName, SlurmError, Unsupported
 from .native import ffi, lib
@@ -51,10 +57,10 @@ from .states import JobState
 if TYPE_CHECKING:
     # The write API is imported by the methods that use it: a read-only program
     # (every diagnostic command) need not load it.
-    from .records import JobRef
     from .jobspec import JobSpec
+    from .records import JobRef
 
-__all__ = ["Cluster"]
+__all__ = ["Cluster", "ClusterController"]
 
 R = TypeVar("R", bound=Record)
 
@@ -93,10 +99,23 @@ class Cluster:
     ``config`` is the path of its ``slurm.conf`` (default: ``SLURM_CONF``, then the usual
     places). libslurm holds one configuration per process: every Cluster of a process uses
     the first one initialised.
+
+    ``cluster`` names another cluster registered in the same slurmdbd (what ``squeue -M``
+    takes): its controller is found through slurmdbd, and every call of this client goes
+    there. Default: the cluster of the configuration. An unknown name raises
+    :class:`~slurmlib.errors.InvalidCluster` (a ``LookupError``) listing the known ones;
+    a known cluster whose controller is not registered now,
+    :class:`~slurmlib.errors.ControllerUnreachable`. Calls to different clusters take
+    turns; calls to one cluster run side by side as they always do.
     """
 
-    def __init__(self, config: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, config: str | os.PathLike[str] | None = None, *, cluster: str | None = None
+    ) -> None:
         self.config_path: Path = native.init(config)
+        self._target = _working.LOCAL if cluster is None else _working.target(cluster)
+        self.cluster_name: str = self._target.name or _working.local_name()
+        """The name of the cluster this client addresses."""
         self._cache: dict[str, _Cached[Any]] = {}
         self._loaders: dict[str, _Loader[Any]] = {
             "nodes": _Loader(
@@ -152,6 +171,13 @@ class Cluster:
             ),
         }
         self._kind_locks = {kind: threading.Lock() for kind in self._loaders}
+
+    @staticmethod
+    def known_clusters() -> tuple[ClusterController, ...]:
+        """The clusters slurmdbd knows a registered controller of, by name (what
+        ``Cluster(cluster=...)`` and ``-M`` can address), this one included."""
+        native.init()
+        return _working.known()
 
     # --- the incremental loading machinery ---------------------------------------------
 
@@ -808,6 +834,14 @@ class Cluster:
 
         _control.delete_partition(name)
 
+
+# Every public call of a client goes to its cluster (see slurmlib._working): the methods
+# are wrapped as the class is made, so that no call can be left out.
+_NOT_ADDRESSED = frozenset({"forget", "known_clusters"})
+for _name, _member in list(vars(Cluster).items()):
+    if not _name.startswith("_") and _name not in _NOT_ADDRESSED and callable(_member):
+        setattr(Cluster, _name, _working.addressed(_member))
+del _name, _member
 
 T = TypeVar("T")
 

@@ -24,7 +24,8 @@ callers can catch what they already know::
     │   ├── InvalidReservation
     │   ├── InvalidQos
     │   ├── InvalidAccount
-    │   └── InvalidUser
+    │   ├── InvalidUser
+    │   └── InvalidCluster            no cluster of that name in slurmdbd
     ├── InvalidRequest (ValueError)   the controller refused the request's content
     ├── LimitExceeded                 an accounting policy or QoS limit refused it
     ├── JobStateError                 the job is not in a state that allows this
@@ -43,6 +44,7 @@ __all__ = [
     "ControllerUnreachable",
     "DatabaseUnavailable",
     "InvalidAccount",
+    "InvalidCluster",
     "InvalidJobId",
     "InvalidNodeName",
     "InvalidPartitionName",
@@ -159,6 +161,10 @@ class InvalidUser(NotFound):
     """No such user."""
 
 
+class InvalidCluster(NotFound):
+    """No cluster of that name is registered in slurmdbd (its message lists the known ones)."""
+
+
 class InvalidRequest(SlurmError, ValueError):
     """The controller refused the content of the request."""
 
@@ -210,6 +216,7 @@ _BY_NAME: dict[str, type[SlurmError]] = {
     "ESLURM_RESERVATION_INVALID": InvalidReservation,
     "ESLURM_INVALID_QOS": InvalidQos,
     "ESLURM_INVALID_ACCOUNT": InvalidAccount,
+    "ESLURM_INVALID_CLUSTER_NAME": InvalidCluster,
     "ESLURM_ACCOUNTING_POLICY": LimitExceeded,
     "ESLURM_QOS_THRES": LimitExceeded,
     "ESLURM_JOB_MISSING_REQUIRED_PARTITION_GROUP": AccessDenied,
