@@ -11,6 +11,8 @@ Filters of reads — the controller's (:meth:`slurmlib.Cluster.jobs`) and accoun
   its letters (``states="pending"`` is ``states=["pending"]``);
 - an empty iterable matches nothing.
 
+Cluster filters (:func:`cluster_filter`) add one word: ``"all"`` is every cluster.
+
 Pure Python: importable without the compiled extension.
 """
 
@@ -22,7 +24,9 @@ from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
 __all__ = [
+    "ALL_CLUSTERS",
     "check_text",
+    "cluster_filter",
     "enum_filter",
     "filter_values",
     "id_filter",
@@ -77,6 +81,22 @@ def name_filter(field: str, given: object) -> tuple[str, ...] | None:
     if given is None:
         return None
     return tuple(check_text(field, v) for v in filter_values(field, given))
+
+
+ALL_CLUSTERS = "all"
+"""What a cluster filter says for every cluster (as Slurm's ``-M all``)."""
+
+
+def cluster_filter(field: str, given: object) -> tuple[str, ...] | str | None:
+    """A filter of cluster names: None (not given: the caller's default), the names, or
+    :data:`ALL_CLUSTERS` for ``"all"`` (any case, alone or among names: then the others
+    add nothing)."""
+    names = name_filter(field, given)
+    if names is None:
+        return None
+    if any(n.lower() == ALL_CLUSTERS for n in names):
+        return ALL_CLUSTERS
+    return names
 
 
 def id_filter(field: str, given: object, what: str = "job id") -> tuple[int, ...] | None:

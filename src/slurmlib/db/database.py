@@ -296,11 +296,17 @@ class Database:
     # Filters are checked by slurmlib._validate, the rule shared with the controller's reads:
     # None is no filter, a string one value, an empty list matches nothing.
 
-    def _clusters(self, clusters: object) -> tuple[str, ...]:
-        """The clusters a query is about: the local one unless named. Always explicit:
-        slurmdbd 22.05 crashes on an event query without a cluster list."""
-        named = _validate.name_filter("clusters", clusters)
-        return (self.cluster_name,) if named is None else named
+    def _clusters(self, clusters: object, default: str | None = "") -> tuple[str, ...] | None:
+        """The clusters a query is about: the local one unless named (``default=None``:
+        every cluster), ``"all"`` for every cluster slurmdbd knows. Named explicitly where
+        there is a default: slurmdbd 22.05 crashes on an event query without a cluster
+        list."""
+        named = _validate.cluster_filter("clusters", clusters)
+        if named is None:
+            return None if default is None else (default or self.cluster_name,)
+        if named == _validate.ALL_CLUSTERS:
+            return None if default is None else tuple(c.name for c in self.clusters())
+        return tuple(named)
 
     _name_charset: str | None = None
     """The character set (Python's name) that the database's names have shown to be in,
@@ -489,7 +495,7 @@ class Database:
             users=_validate.name_filter("users", users),
             accounts=_validate.name_filter("accounts", accounts),
             partitions=_validate.name_filter("partitions", partitions),
-            clusters=_validate.name_filter("clusters", clusters),
+            clusters=self._clusters(clusters, default=None),
         )
 
     def jobs(
@@ -512,7 +518,8 @@ class Database:
         states during the window). Filters take one value or several (any matches; a
         string is one value, an empty list matches nothing): user names or uids, accounts,
         partitions, states (``JobState`` or name), job ids (an array job's id selects all
-        its tasks). The local cluster unless ``clusters`` is given.
+        its tasks). The local cluster unless ``clusters`` names others (``"all"``: every
+        cluster of the database); each job's ``cluster`` says whose it is.
         """
         uids = _uids(_validate.user_filter("users", users))
         wanted_states = _validate.enum_filter("states", states, JobState, "job state")
