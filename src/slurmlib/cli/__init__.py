@@ -12,7 +12,7 @@ from typing import NoReturn
 
 from .._assemble import no_fast_bins
 from ..errors import SlurmError
-from .output import Output
+from . import clusters
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -106,6 +106,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     for name, summary in COMMANDS.items():
         if name == command:
             importlib.import_module(f"{__name__}.{name}").add_parser(sub, summary)
+            if name != "exporter":  # the exporter polls its clusters side by side itself
+                clusters.add_option(sub.choices[name])
         else:
             sub.add_parser(name, help=summary)
     return parser
@@ -127,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     no_fast_bins()
     try:
         if hasattr(args, "runner"):
-            return int(args.runner(args, Output()))
+            return clusters.run(args.runner, args)
         handler: Handler = args.handler
         return handler(args)
     except (ValueError, TypeError) as exc:

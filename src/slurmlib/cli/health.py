@@ -339,7 +339,7 @@ def overall(checks: Sequence[Check]) -> Status:
 
 
 def run(args: argparse.Namespace, out: Any) -> int:
-    from ..cluster import Cluster
+    from .clusters import client
 
     thresholds = Thresholds(
         server_threads=args.max_server_threads,
@@ -348,7 +348,7 @@ def run(args: argparse.Namespace, out: Any) -> int:
         completing=timedelta(seconds=args.completing_after),
     )
     try:
-        cluster = Cluster()
+        cluster = client()
         keep(cluster)
         checks = gather(cluster, thresholds, args.top)
     except (ConfigurationError, ImportError) as exc:

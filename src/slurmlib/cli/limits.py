@@ -145,10 +145,10 @@ def report(
 
 
 def run(args: argparse.Namespace, out: Any) -> int:
-    from ..cluster import Cluster
+    from .clusters import client
 
     try:
-        limits = Cluster().limits()
+        limits = client().limits()
     except Unsupported as exc:
         # A cluster without accounting storage enforces no association or QoS limits.
         if args.json:

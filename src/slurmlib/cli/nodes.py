@@ -322,9 +322,9 @@ def _preemption_shares(cluster: Any) -> dict[str, Share]:
 
 
 def run(args: argparse.Namespace, out: Any) -> int:
-    from ..cluster import Cluster
+    from .clusters import client
 
-    cluster = Cluster()
+    cluster = client()
     keep(cluster)
     if args.feature:
         feature_matcher(args.feature)  # a bad expression is an error before any load

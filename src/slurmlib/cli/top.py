@@ -549,7 +549,7 @@ def live(cluster: Any, view: View, interval: float) -> int:
 
 
 def run(args: argparse.Namespace, out: Any) -> int:
-    from ..cluster import Cluster
+    from .clusters import client
 
     if args.interval <= 0:
         raise ValueError(f"--interval must be positive, not {args.interval}")
@@ -557,7 +557,7 @@ def run(args: argparse.Namespace, out: Any) -> int:
         raise ValueError(f"--rows must be at least 1, not {args.rows}")
     if args.sort not in SORTS:
         raise ValueError(f"--sort must be one of {', '.join(SORTS)}, not {args.sort!r}")
-    cluster = Cluster()
+    cluster = client()
     keep(cluster)
     view = View(
         users=set(args.user) if args.user else None,

@@ -365,10 +365,10 @@ def explain(cluster: Any, job: Job) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, out: Any) -> int:
-    from ..cluster import Cluster
+    from .clusters import client
 
     job_id, task, tasks = _job_arg(args.jobid)
-    cluster = Cluster()
+    cluster = client()
     keep(cluster)
     try:
         job = _find(cluster, job_id, task, tasks)
