@@ -340,7 +340,14 @@ def test_accounts_form_a_hierarchy(seed: dict[str, Any]) -> None:
 
 
 def test_users_have_associations_with_their_allowed_qos(seed: dict[str, Any]) -> None:
-    rows = parsable("sacctmgr", "show", "assoc", "format=User,Account,QOS,DefaultQOS")
+    # This cluster's: the second cluster (seed.json's "other") has associations of its own.
+    rows = parsable(
+        "sacctmgr",
+        "show",
+        "assoc",
+        f"cluster={seed['cluster']}",
+        "format=User,Account,QOS,DefaultQOS",
+    )
     users = {r["User"] for r in rows if r["User"]}
     assert set(seed["users"]) <= users
     for user, facts in seed["associations"].items():
