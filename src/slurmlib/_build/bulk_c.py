@@ -21,6 +21,7 @@ from typing import Any
 
 from pycparser import c_ast, c_parser
 
+from . import bulk_db_c
 from .bulk_spec import NODES, SPECS, RecordSpec
 from .declarations import preprocess
 
@@ -67,9 +68,26 @@ def _prototype(spec: RecordSpec) -> str:
     )
 
 
-def struct_fields(include_dir: Path, cc: str = "cc") -> dict[str, frozenset[str]]:
-    """Field names of every typedef'd struct the bulk specs name, as the headers declare."""
-    ast = c_parser.CParser().parse(preprocess(include_dir, cc), "<slurm headers>")
+def _parse(include_dir: Path, cc: str) -> c_ast.FileAST:
+    return c_parser.CParser().parse(preprocess(include_dir, cc), "<slurm headers>")
+
+
+def _member_type(decl: c_ast.Decl) -> str | None:
+    """The type a member is declared with when it is a named struct or typedef, by value."""
+    kind = decl.type
+    if not isinstance(kind, c_ast.TypeDecl):
+        return None  # a pointer, an array: nothing to reach into
+    inner = kind.type
+    if isinstance(inner, c_ast.IdentifierType):
+        return str(inner.names[-1])
+    if isinstance(inner, c_ast.Struct) and inner.name:
+        return f"struct {inner.name}"
+    return None
+
+
+def struct_members(ast: c_ast.FileAST) -> dict[str, dict[str, str | None]]:
+    """Every struct's members and the type of those that hold a struct by value, by the
+    struct's typedef name (and by ``struct <tag>``), as the headers declare them."""
     tagged: dict[str, c_ast.Struct] = {}
     pending: list[Any] = [ast]
     while pending:  # every struct definition, wherever it is nested
@@ -77,18 +95,31 @@ def struct_fields(include_dir: Path, cc: str = "cc") -> dict[str, frozenset[str]
         if isinstance(node, c_ast.Struct) and node.name and node.decls is not None:
             tagged[node.name] = node
         pending.extend(child for _, child in node.children())
-    wanted = {spec.struct for spec in SPECS} | {spec.message for spec in SPECS}
-    fields: dict[str, frozenset[str]] = {}
+
+    def members(struct: c_ast.Struct) -> dict[str, str | None]:
+        return {d.name: _member_type(d) for d in struct.decls or () if d.name}
+
+    result = {f"struct {name}": members(struct) for name, struct in tagged.items()}
     for node in ast.ext:
-        if not isinstance(node, c_ast.Typedef) or node.name not in wanted:
+        if not isinstance(node, c_ast.Typedef):
             continue
         struct = getattr(node.type, "type", None)
         if not isinstance(struct, c_ast.Struct):
             continue
         if struct.decls is None and struct.name in tagged:
             struct = tagged[struct.name]
-        fields[node.name] = frozenset(d.name for d in struct.decls or () if d.name)
-    return fields
+        result[node.name] = members(struct)
+    return result
+
+
+def struct_fields(include_dir: Path, cc: str = "cc") -> dict[str, frozenset[str]]:
+    """Field names of every typedef'd struct the bulk specs name, as the headers declare."""
+    return _fields_of(struct_members(_parse(include_dir, cc)))
+
+
+def _fields_of(members: dict[str, dict[str, str | None]]) -> dict[str, frozenset[str]]:
+    wanted = {spec.struct for spec in SPECS} | {spec.message for spec in SPECS}
+    return {name: frozenset(fields) for name, fields in members.items() if name in wanted}
 
 
 def _node_allocation(fields: frozenset[str], exported: set[str]) -> list[str]:
@@ -184,7 +215,8 @@ def generate(include_dir: Path, exported: set[str], cc: str = "cc") -> tuple[str
 
     The source must follow the headers and the prototypes of ``slurm_xfree_ptr``.
     """
-    fields = struct_fields(include_dir, cc)
+    members = struct_members(_parse(include_dir, cc))
+    fields = _fields_of(members)
     cdefs = ["void slurmlib_bulk_free(char *text);"]
     sources = [_HELPERS]
     for spec in SPECS:
@@ -192,4 +224,7 @@ def generate(include_dir: Path, exported: set[str], cc: str = "cc") -> tuple[str
             continue  # the message type is gone: its records are read field by field
         cdefs.append(_prototype(spec) + ";")
         sources.append(_function(spec, fields[spec.struct], exported))
+    db_cdef, db_source = bulk_db_c.generate(members)
+    cdefs.append(db_cdef)
+    sources.append(db_source)
     return "\n".join(cdefs) + "\n", "\n".join(sources)

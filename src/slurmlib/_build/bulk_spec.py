@@ -180,3 +180,170 @@ QUEUE = replace(
 """Only what ranking a job among the pending jobs of its partitions needs."""
 
 SPECS = (JOBS, NODES, PARTITIONS, QUEUE)
+
+
+# --- slurmdbd's lists ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A column the generated C computes instead of copying one member.
+
+    ``expression`` is C over the record ``r`` and the columns computed before it
+    (``c_<name>``); in a list with children also over ``n_children`` (how many were
+    copied for this record) and ``sum_<name>`` (the sum of a child's column named in
+    :attr:`ListSpec.summed`). Without one of the members in ``needs`` (a release that
+    lacks it) the column is ``otherwise``.
+    """
+
+    name: str
+    expression: str
+    needs: tuple[str, ...] = ()
+    otherwise: str = "0"
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """The records of a slurmdbd ``list_t``, walked with libslurm's list iterator.
+
+    ``ints`` and ``strings`` are member paths (``step_id.job_id``, ``stats.tres_usage_in_tot``);
+    a path the release lacks is written as 0 or NULL. Integers are widened to 64 bits and a
+    negative one (signed members: time_t, a step's exit code) is written as ``NO_VAL64``,
+    which every reader takes as "not set". An empty string is written as NULL: every
+    accounting record reads "" as not set.
+
+    With a ``child``, the records of the list in member ``children`` of each record are
+    copied into a second set of columns, in order, right after their parent's turn.
+    """
+
+    name: str  # the C function is slurmlib_dblist_<name>
+    struct: str
+    ints: tuple[str, ...]
+    strings: tuple[str, ...]
+    computed: tuple[Computed, ...] = ()
+    children: str | None = None
+    child: ListSpec | None = None
+    summed: tuple[str, ...] = ()
+
+    @property
+    def function(self) -> str:
+        return f"slurmlib_dblist_{self.name}"
+
+    @property
+    def computed_ints(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.computed)
+
+    computed_strings: tuple[str, ...] = ()
+
+
+def _micros(seconds: str, micros: str) -> Computed:
+    """A CPU time (seconds and microseconds members) as microseconds."""
+    return Computed(
+        f"{seconds.removesuffix('_sec')}_us",
+        f"(uint64_t) r->{seconds} * 1000000 + r->{micros}",
+        needs=(seconds, micros),
+    )
+
+
+DB_STEPS = ListSpec(
+    name="steps",
+    struct="slurmdb_step_rec_t",
+    ints=(
+        "step_id.job_id",
+        "step_id.step_id",
+        "state",
+        "exitcode",
+        "start",
+        "end",
+        "elapsed",
+        "nnodes",
+        "ntasks",
+    ),
+    strings=(
+        "stepname",
+        "nodes",
+        "tres_alloc_str",
+        "stats.tres_usage_in_max",
+        "stats.tres_usage_in_ave",
+        "stats.tres_usage_in_tot",
+    ),
+    computed=(
+        _micros("user_cpu_sec", "user_cpu_usec"),
+        _micros("sys_cpu_sec", "sys_cpu_usec"),
+        _micros("tot_cpu_sec", "tot_cpu_usec"),
+    ),
+)
+
+DB_JOBS = ListSpec(
+    name="jobs",
+    struct="slurmdb_job_rec_t",
+    ints=(
+        "jobid",
+        "array_job_id",
+        "array_task_id",
+        "array_max_tasks",
+        "het_job_id",
+        "het_job_offset",
+        "uid",
+        "gid",
+        "qosid",
+        "state",
+        "exitcode",
+        "derived_ec",
+        "submit",
+        "eligible",
+        "start",
+        "end",
+        "elapsed",
+        "suspended",
+        "timelimit",
+        "priority",
+        "alloc_nodes",
+        "req_cpus",
+    ),
+    strings=(
+        "array_task_str",
+        "jobname",
+        "cluster",
+        "user",
+        "account",
+        "partition",
+        "resv_name",
+        "wckey",
+        "nodes",
+        "tres_req_str",
+        "tres_alloc_str",
+        "work_dir",
+        "constraints",
+    ),
+    computed=(
+        Computed(
+            "cancelled_by",
+            "(r->state & JOB_STATE_BASE) == JOB_CANCELLED ? r->requid : NO_VAL",
+            needs=("state", "requid"),
+            otherwise="NO_VAL",
+        ),
+        # The job's own CPU counters stay 0 in slurmdbd: with its steps copied, its CPU
+        # time is theirs added up, as sacct shows it.
+        Computed(
+            "user_cpu_us",
+            "n_children ? sum_user_cpu_us"
+            " : (uint64_t) r->user_cpu_sec * 1000000 + r->user_cpu_usec",
+            needs=("user_cpu_sec", "user_cpu_usec"),
+        ),
+        Computed(
+            "sys_cpu_us",
+            "n_children ? sum_sys_cpu_us : (uint64_t) r->sys_cpu_sec * 1000000 + r->sys_cpu_usec",
+            needs=("sys_cpu_sec", "sys_cpu_usec"),
+        ),
+        Computed("tot_cpu_us", "c_user_cpu_us + c_sys_cpu_us"),
+        # Which job's steps a record gets: its position when steps were copied, else 0.
+        Computed("steps_key", "with_children ? row : 0"),
+        Computed("step_count", "n_children"),
+    ),
+    children="steps",
+    child=DB_STEPS,
+    summed=("user_cpu_us", "sys_cpu_us"),
+)
+
+DB_SPECS = (DB_JOBS,)

@@ -1,0 +1,231 @@
+"""Generate the C converters that copy a whole slurmdbd ``list_t`` out in one call.
+
+The controller's converters (``bulk_c.py``) walk an array whose length the message gives;
+slurmdbd answers with a ``list_t``, walked here with libslurm's own iterator functions
+(``slurm_list_iterator_create``/``slurm_list_next``/``slurm_list_iterator_destroy``, the
+same names whether the headers call the types ``List`` or ``list_t``). Each record becomes
+a row of ``uint64_t`` integers and NUL-separated strings, as for the controller's messages;
+the columns grow as the walk goes, since a list's children are only counted by walking.
+
+A record's children (a job's steps) go into a second set of columns, row after row in the
+order of their parents; the parent row holds how many there were and sums of their columns.
+
+The fields come from :mod:`bulk_spec` (``DB_SPECS``); which member paths exist is read from
+the headers being built against, and the C compiler checks every access.
+"""
+
+from __future__ import annotations
+
+from .bulk_spec import DB_SPECS, ListSpec
+
+Members = dict[str, dict[str, str | None]]
+
+_HELPERS = r"""
+/* The columns of one list: rows of integers, strings, and the positions of NULL strings. */
+typedef struct {
+    uint64_t *ints;
+    size_t rows, row_cap;
+    uint32_t *nulls;
+    size_t null_count, null_cap;
+    slurmlib_text_t text;
+} slurmlib_dbcolumns_t;
+
+/* Written as NO_VAL64 when negative: signed members use negative values for "unset". */
+#define SLURMLIB_DB64(x) ((x) < 0 ? (uint64_t) NO_VAL64 : (uint64_t) (x))
+#define SLURMLIB_DBSTR(x) ((x) && (x)[0] ? (x) : NULL)
+
+void slurmlib_dbcolumns_free(slurmlib_dbcolumns_t *c)
+{
+    free(c->ints);
+    free(c->nulls);
+    free(c->text.data);
+    memset(c, 0, sizeof *c);
+}
+
+/* Room for one more row of `width` integers: its first integer, or NULL (out of memory). */
+static uint64_t *slurmlib_dbcolumns_row(slurmlib_dbcolumns_t *c, size_t width)
+{
+    if (c->rows == c->row_cap) {
+        size_t cap = c->row_cap ? c->row_cap * 2 : 1024;
+        uint64_t *grown = realloc(c->ints, cap * (width ? width : 1) * sizeof *grown);
+        if (!grown)
+            return NULL;
+        c->ints = grown;
+        c->row_cap = cap;
+    }
+    return c->ints + c->rows++ * width;
+}
+
+static int slurmlib_dbcolumns_strings(slurmlib_dbcolumns_t *c, const char *const *s,
+                                      uint32_t width)
+{
+    uint32_t k, first = (uint32_t) ((c->rows - 1) * width);
+    for (k = 0; k < width; k++) {
+        if (!s[k]) {
+            if (c->null_count == c->null_cap) {
+                size_t cap = c->null_cap ? c->null_cap * 2 : 4096;
+                uint32_t *grown = realloc(c->nulls, cap * sizeof *grown);
+                if (!grown)
+                    return -1;
+                c->nulls = grown;
+                c->null_cap = cap;
+            }
+            c->nulls[c->null_count++] = first + k;
+        }
+        if (slurmlib_text_put(&c->text, s[k]) < 0)
+            return -1;
+    }
+    return 0;
+}
+"""
+
+_CDEF = """
+typedef struct {
+    uint64_t *ints;
+    size_t rows;
+    uint32_t *nulls;
+    size_t null_count;
+    ...;
+} slurmlib_dbcolumns_t;
+char *slurmlib_dbcolumns_text(slurmlib_dbcolumns_t *c, size_t *length);
+void slurmlib_dbcolumns_free(slurmlib_dbcolumns_t *c);
+"""
+
+# The text buffer's type is the C source's own: the cdef reaches it through a function.
+_TEXT_ACCESSOR = r"""
+char *slurmlib_dbcolumns_text(slurmlib_dbcolumns_t *c, size_t *length)
+{
+    *length = c->text.len;
+    return c->text.data;
+}
+"""
+
+
+def has_path(members: Members, struct: str, path: str) -> bool:
+    """Whether ``r->path`` exists in ``struct`` (``a.b``: member ``b`` of struct member ``a``)."""
+    owner: str | None = struct
+    parts = path.split(".")
+    for depth, part in enumerate(parts):
+        fields = members.get(owner or "")
+        if fields is None or part not in fields:
+            return False
+        owner = fields[part]
+        if depth < len(parts) - 1 and owner is None:
+            return False  # not a struct held by value: nothing to reach into
+    return True
+
+
+def prototype(spec: ListSpec) -> str:
+    if spec.child is None:
+        return f"int {spec.function}(void *list, slurmlib_dbcolumns_t *out)"
+    return (
+        f"int {spec.function}(void *list, int with_children, slurmlib_dbcolumns_t *out, "
+        "slurmlib_dbcolumns_t *children)"
+    )
+
+
+def _row_function(spec: ListSpec, members: Members) -> str:
+    """``static int slurmlib_dbrow_<name>(r, out, ...)``: one record's row."""
+    n_ints = len(spec.ints) + len(spec.computed)
+    n_strings = len(spec.strings)
+    child = spec.child
+    args = f"const {spec.struct} *r, slurmlib_dbcolumns_t *out"
+    if child is not None:
+        args += ", uint64_t row, int with_children, slurmlib_dbcolumns_t *children"
+    body = [
+        f"uint64_t *v = slurmlib_dbcolumns_row(out, {n_ints});",
+        f"const char *s[{max(n_strings, 1)}];",
+    ]
+    if child is not None:
+        child_ints = [*child.ints, *child.computed_ints]
+        body += ["uint64_t n_children = 0;"]
+        body += [f"uint64_t sum_{name} = 0;" for name in spec.summed]
+    body += ["if (!v)", "    return -1;"]
+    if child is not None:
+        body += [
+            f"if (with_children && r->{spec.children}) {{",
+            f"    void *it = slurm_list_iterator_create(r->{spec.children});",
+            f"    const {child.struct} *cr;",
+            "    int failed = 0;",
+            "    while ((cr = slurm_list_next(it))) {",
+            "        const uint64_t *cv;",
+            f"        if (slurmlib_dbrow_{child.name}(cr, children) < 0) {{",
+            "            failed = 1;",
+            "            break;",
+            "        }",
+            f"        cv = children->ints + (children->rows - 1) * {len(child_ints)};",
+            "        n_children++;",
+            *(f"        sum_{name} += cv[{child_ints.index(name)}];" for name in spec.summed),
+            "    }",
+            "    slurm_list_iterator_destroy(it);",
+            "    if (failed)",
+            "        return -1;",
+            "}",
+        ]
+    body += [
+        f"v[{k}] = SLURMLIB_DB64(r->{path});"
+        if has_path(members, spec.struct, path)
+        else f"v[{k}] = 0;"
+        for k, path in enumerate(spec.ints)
+    ]
+    for k, rule in enumerate(spec.computed, start=len(spec.ints)):
+        present = all(has_path(members, spec.struct, need) for need in rule.needs)
+        body += [f"uint64_t c_{rule.name} = {rule.expression if present else rule.otherwise};"]
+        body += [f"v[{k}] = c_{rule.name};"]
+    body += [
+        f"s[{k}] = SLURMLIB_DBSTR(r->{path});"
+        if has_path(members, spec.struct, path)
+        else f"s[{k}] = NULL;"
+        for k, path in enumerate(spec.strings)
+    ]
+    body += [f"return slurmlib_dbcolumns_strings(out, s, {n_strings});"]
+    inner = "\n".join("    " + line for line in body)
+    return f"static int slurmlib_dbrow_{spec.name}({args})\n{{\n{inner}\n}}\n"
+
+
+def _list_function(spec: ListSpec) -> str:
+    call = (
+        "slurmlib_dbrow_{0}(r, out, row, with_children, children)"
+        if spec.child is not None
+        else "slurmlib_dbrow_{0}(r, out)"
+    ).format(spec.name)
+    reset = "memset(out, 0, sizeof *out);"
+    if spec.child is not None:
+        reset += "\n    memset(children, 0, sizeof *children);"
+    free = "slurmlib_dbcolumns_free(out);"
+    if spec.child is not None:
+        free += "\n        slurmlib_dbcolumns_free(children);"
+    return (
+        f"{prototype(spec)}\n{{\n"
+        f"    void *it;\n    const {spec.struct} *r;\n    uint64_t row = 0;\n    int failed = 0;\n"
+        f"    {reset}\n"
+        "    if (!list)\n        return 0;\n"
+        "    it = slurm_list_iterator_create(list);\n"
+        "    while ((r = slurm_list_next(it))) {\n"
+        f"        if ({call} < 0) {{\n"
+        "            failed = 1;\n            break;\n        }\n"
+        "        row++;\n"
+        "    }\n"
+        "    slurm_list_iterator_destroy(it);\n"
+        f"    if (failed) {{\n        {free}\n        return -1;\n    }}\n"
+        "    return 0;\n}\n"
+    )
+
+
+def _all(spec: ListSpec) -> list[ListSpec]:
+    return [*(_all(spec.child) if spec.child else []), spec]
+
+
+def generate(members: Members) -> tuple[str, str]:
+    """(cdef, C source) of the list converters for the headers whose structs are
+    ``members``. The source must follow ``bulk_c``'s helpers (``slurmlib_text_put``)."""
+    cdefs = [_CDEF]
+    sources = [_HELPERS, _TEXT_ACCESSOR]
+    for spec in DB_SPECS:
+        if any(s.struct not in members for s in _all(spec)):
+            continue  # the record type is gone: its records are read field by field
+        for each in _all(spec):  # children first: the parent's row calls theirs
+            sources.append(_row_function(each, members))
+        cdefs.append(prototype(spec) + ";")
+        sources.append(_list_function(spec))
+    return "\n".join(cdefs), "\n".join(sources)
