@@ -18,7 +18,7 @@ import gc
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from . import _assemble
 from ._build.bulk_spec import RecordSpec
@@ -30,6 +30,7 @@ __all__ = [
     "Cache",
     "Field",
     "FlagMode",
+    "Layout",
     "Op",
     "columns",
     "no_collection",
@@ -195,6 +196,21 @@ class Field:
 _STRING_OPS = (Op.STR, Op.STR_OR, Op.CACHE_STR, Op.MAP_STR)
 
 
+class Layout(Protocol):
+    """The names of a converter's columns, in order: a ``RecordSpec`` or a ``ListSpec``."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def ints(self) -> tuple[str, ...]: ...
+    @property
+    def strings(self) -> tuple[str, ...]: ...
+    @property
+    def computed_ints(self) -> tuple[str, ...]: ...
+    @property
+    def computed_strings(self) -> tuple[str, ...]: ...
+
+
 class Assembler(Generic[T]):
     """Every record of a message, built in C (``_assemble.c``) from :func:`columns`.
 
@@ -206,7 +222,7 @@ class Assembler(Generic[T]):
     def __init__(
         self,
         cls: type[T],
-        spec: RecordSpec,
+        spec: Layout,
         fields: Sequence[Field],
         caches: Sequence[str] = (),
         skip: str | None = None,
@@ -261,7 +277,15 @@ class Assembler(Generic[T]):
 
     def build(self, msg: Any, caches: Mapping[str, Cache]) -> list[T]:
         """The records of ``msg``; ``caches`` has one :class:`Cache` per name of the plan."""
+        if not isinstance(self.spec, RecordSpec):
+            raise TypeError(f"{self.spec.name} is not a controller message's layout")
         ints, strings = columns(self.spec, msg)
+        return self.assemble(ints, strings, caches)
+
+    def assemble(
+        self, ints: Any, strings: list[str | None], caches: Mapping[str, Cache]
+    ) -> list[T]:
+        """The records of columns in the layout of the plan's spec, however they were made."""
         if not strings:
             return []
         n_ints, n_strings = self._widths
