@@ -2,9 +2,10 @@
 
 ``AccountingStorageType=accounting_storage/none``, no slurmdbd, no TopologyPlugin (the
 release's default: none or flat), ``PreemptType=preempt/qos`` (the path on which ``nodes``
-asks for QoS). It borrows the live test cluster's munged (its socket, from ``SLURM_CONF``)
-and runs on two free loopback ports, in a directory of its own; it is stopped, by the
-pids it started, when the block ends.
+asks for QoS). It borrows the live test cluster's munged (its socket, from ``SLURM_CONF``),
+its plugin choices and its cgroup.conf (written for the installed release), and runs on
+two free loopback ports, in a directory of its own; it is stopped, by the pids it started,
+when the block ends.
 
 libslurm keeps one configuration per process: code that talks to this cluster runs in a
 child process with ``SLURM_CONF`` set to :attr:`ThrowAway.conf` (see :meth:`env`).
@@ -84,6 +85,7 @@ SlurmdPidFile={top}/slurmd-%n.pid
 SlurmctldLogFile={top}/slurmctld.log
 SlurmdLogFile={top}/slurmd-%n.log
 SlurmctldDebug=info
+PlugStackConfig={_setting(live, "PlugStackConfig")}
 ProctrackType={_setting(live, "ProctrackType")}
 TaskPlugin={_setting(live, "TaskPlugin")}
 SlurmdParameters=config_overrides
@@ -113,9 +115,17 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 @contextlib.contextmanager
 def throw_away_cluster(top: Path, live_conf: Path) -> Iterator[ThrowAway]:
     """Start the cluster under ``top``; yield once its node has registered."""
-    for sub in ("state", "spool", "etc"):
+    # The spool directory (SlurmdSpoolDir, %n expanded) made beforehand: newer slurmd looks
+    # for its socket directory there before it makes it, and logs an error.
+    for sub in ("state", f"spool/{NODE}", "etc"):
         (top / sub).mkdir(parents=True, exist_ok=True)
     conf = top / "etc" / "slurm.conf"
+    # Slurm reads cgroup.conf from beside slurm.conf. Without one, newer slurmd sets up
+    # cgroups at start whatever the plugins and stops where none are mounted (a chroot);
+    # the live cluster's cgroup.conf is the one written for this release.
+    live_cgroup = live_conf.parent / "cgroup.conf"
+    if live_cgroup.exists():
+        (top / "etc" / "cgroup.conf").write_text(live_cgroup.read_text())
     conf.write_text(_config(top, live_conf, _free_port(), _free_port()))
     env = {**os.environ, "SLURM_CONF": str(conf)}
     quiet = subprocess.DEVNULL
