@@ -9,6 +9,7 @@ Gres,GresUsed``, ``scontrol show assoc_mgr`` and ``sacct -o AllocTRES,ReqTRES``.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -249,13 +250,15 @@ def test_running_gpu_jobs_add_up_to_what_the_nodes_have_allocated(cluster: Clust
 
 def assoc_mgr_user_gpu_limits(qos: str) -> dict[int, tuple[str, int]]:
     """uid → (MaxTRESPU's gres/gpu limit, GPUs in use) under ``qos``'s User Limits, as
-    ``scontrol show assoc_mgr`` prints them (``gres/gpu=2(2)``; ``N`` for no limit)."""
+    ``scontrol show assoc_mgr`` prints them (``gres/gpu=2(2)``; ``N`` for no limit). Each
+    user's block starts with a line of its own: the uid (22.05) or ``name(uid)`` (24.11+)."""
     out = run("scontrol", "show", "assoc_mgr", "flags=qos", f"qos={qos}").stdout
     found, uid = {}, None
     for line in out.splitlines():
         text = line.strip()
-        if text.isdigit():
-            uid = int(text)
+        user = re.fullmatch(r"(\d+)|[^\s()=]+\((\d+)\)", text)
+        if user:
+            uid = int(user[1] or user[2])
         elif text.startswith("MaxTRESPU=") and uid is not None:
             items = dict(i.split("=", 1) for i in text[len("MaxTRESPU=") :].split(","))
             limit, used = items["gres/gpu"].rstrip(")").split("(")

@@ -259,7 +259,10 @@ def test_gpu_limit_names_the_limit_its_value_and_usage_as_assoc_mgr(
     out = run("scontrol", "show", "assoc_mgr", "flags=qos", "qos=devel").stdout
     uid = run("id", "-u", "alice").stdout.strip()
     block = out.split("User Limits", 1)[1]
-    per_user = block.split(f"\n      {uid}\n", 1)[1].split("MaxTRESPU=", 1)[1].split()[0]
+    # Alice's limits follow a line of their own: her uid (22.05) or name(uid) (24.11+).
+    user = re.search(rf"^ +(?:{uid}|[^\s()=]+\({uid}\))$", block, re.MULTILINE)
+    assert user, out
+    per_user = block[user.end() :].split("MaxTRESPU=", 1)[1].split()[0]
     value, used = re.fullmatch(
         r"(\d+)\((\d+)\)", dict(item.split("=", 1) for item in per_user.split(","))["gres/gpu"]
     ).groups()  # type: ignore[union-attr]
