@@ -11,6 +11,7 @@ import json
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -114,6 +115,10 @@ def prometheus(
                 with urllib.request.urlopen(f"{server.url}/-/ready", timeout=2) as response:
                     if response.status == 200:
                         break
+            except urllib.error.HTTPError as not_ready:
+                # 503 while it loads its rules and storage (newer Prometheus takes long
+                # enough to be asked): the error holds the open response, closed here.
+                not_ready.close()
             except OSError:
                 pass
             assert time.monotonic() < deadline, f"prometheus not ready:\n{log.read_text()}"
