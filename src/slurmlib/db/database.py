@@ -209,6 +209,21 @@ class Database:
         what: str,
     ) -> tuple[T, ...]:
         """A ``slurmdb_*_get``: call with the cond, copy every record out, free the list."""
+        return self._get_all(
+            call,
+            cond,
+            lambda xlist: tuple(convert(item) for item in _lists.walk(xlist, ctype)),
+            what,
+        )
+
+    def _get_all(
+        self,
+        call: Callable[[Any, Any], Any],
+        cond: Built | None,
+        convert: Callable[[Any], tuple[T, ...]],
+        what: str,
+    ) -> tuple[T, ...]:
+        """A ``slurmdb_*_get`` whose whole list ``convert`` copies out; the list is freed."""
         conn = self._read_connection()
         with native.api_lock:
             ffi.errno = 0
@@ -219,7 +234,7 @@ class Database:
             # Records hold no cycles: the collector would only walk them, over and over,
             # while hundreds of thousands of accounting records are built.
             with _lists.Owned(xlist), _bulk.no_collection():
-                return tuple(convert(item) for item in _lists.walk(xlist, ctype))
+                return convert(xlist)
 
     def _changed(self, call: Callable[[], Any], what: str) -> tuple[str, ...]:
         """A ``slurmdb_*_modify``/``_remove``: the list of what changed, as text."""
@@ -548,11 +563,10 @@ class Database:
                 cond.strings("cluster_list", clusters)
                 keep = _set_step_list(cond, ids)
                 try:
-                    return self._get(
+                    return self._get_all(
                         lib.slurmdb_jobs_get,
                         cond,
-                        "slurmdb_job_rec_t",
-                        lambda j: _convert.job(j, self._names, with_steps),
+                        lambda xlist: _convert.jobs(xlist, self._names, with_steps),
                         "loading accounting jobs",
                     )
                 finally:
