@@ -266,6 +266,45 @@ def test_finished_jobs_and_their_steps_match_sacct_parsable(
             assert s.max_rss_bytes == (int(srow["MaxRSS"]) if srow["MaxRSS"] else None)
 
 
+MORE_JOB_FIELDS = (
+    "JobIDRaw,JobName,UID,GID,Cluster,Eligible,Suspended,ReqCPUS,WCKey,WorkDir,Constraints,"
+    "Reservation,NodeList,NNodes,UserCPU,SystemCPU"
+)
+
+
+def test_the_other_job_and_step_fields_match_sacct_parsable(
+    conn: db.Database, seed: dict[str, Any]
+) -> None:
+    ids = ",".join(str(seed["jobs"][role]) for role in _FINISHED)
+    rows, seeded_jobs = settled(
+        lambda: sacct(MORE_JOB_FIELDS, "-j", ids, "-S", "2000-01-01", "-E", "now"),
+        lambda: _seeded(conn, seed),
+    )
+    by_id = {r["JobIDRaw"]: r for r in rows}
+    for role, job in seeded_jobs.items():
+        row = by_id[str(job.job_id)]
+        assert job.user_id == int(row["UID"]), role
+        assert job.group_id == int(row["GID"]), role
+        assert job.cluster == row["Cluster"], role
+        assert job.eligible_time == when(row["Eligible"]), role
+        assert job.suspended == duration(row["Suspended"]), role
+        assert job.requested_cpus == int(row["ReqCPUS"]), role
+        assert (job.wckey or "") == row["WCKey"], role
+        assert (job.work_dir or "") == row["WorkDir"], role
+        assert (job.constraints or "") == row["Constraints"], role
+        assert (job.reservation or "") == row["Reservation"], role
+        # sacct adds the steps' CPU times up for the job line and cuts them to ms.
+        assert _ms(job.user_cpu) == _ms(duration(row["UserCPU"])), role
+        assert _ms(job.system_cpu) == _ms(duration(row["SystemCPU"])), role
+        for s in job.steps:
+            srow = by_id[f"{job.job_id}.{s.step}"]
+            assert (s.name or "") == srow["JobName"], (role, s.step)
+            assert (s.nodes or "") == srow["NodeList"], (role, s.step)
+            assert s.node_count == int(srow["NNodes"]), (role, s.step)
+            assert _ms(s.user_cpu) == _ms(duration(srow["UserCPU"])), (role, s.step)
+            assert _ms(s.system_cpu) == _ms(duration(srow["SystemCPU"])), (role, s.step)
+
+
 def test_an_exit_code_of_128_or_more_is_kept_as_the_shell_gave_it(conn: db.Database) -> None:
     """``exit 130`` (what a shell returns after SIGINT): slurmlib says 130 on every release.
 
