@@ -4,11 +4,18 @@
 
 On the cluster of ``SLURM_CONF``: the window is the newest ``--records`` job records that
 slurmdbd holds (default: all of them), from the submit time of the oldest of them to now.
-Each figure is the median wall time of ``--runs`` child processes, start to exit:
 
-- the floor: ``slurmdb_jobs_get`` and its list destroy, no conversion;
-- ``slurmlib.db``: ``connect().jobs(start=, end=)``, steps included, every record converted;
-- ``sacct --json`` and ``sacct -P`` (jobs and steps, ``-a``) on the same window.
+- The call against its floor, in one fresh process per kind: ``connect().jobs(start=,
+  end=)`` without and with steps, timed in turn with the bare ``slurmdb_jobs_get`` of the
+  same cond plus its list destroy (no conversion), ``--runs`` pairs on one connection; the
+  median of each and their ratio (targets: 1.3x without steps, 1.15x with). The connection's
+  snapshot is kept for the whole run (``SNAPSHOT_SECONDS``), so every call is the query
+  and the conversion alone, as the bare one is.
+- A whole program against ``sacct``: a fresh process that loads the jobs and prints one
+  ``|``-separated line per job (the columns ``sacct -P -X`` is asked for), beside ``sacct -P
+  -X`` and ``sacct --json`` on the same window; median wall time of ``--runs``, start to exit.
+- Memory: the Python memory (``tracemalloc``) that the records without steps hold, per job,
+  the per-call caches' shared values (times, strings, TRES maps) included.
 
 Nothing here asserts a time.
 """
@@ -27,31 +34,91 @@ from typing import Any
 
 PYTHON = sys.executable
 
-RAW = """
-import sys
-from slurmlib import native
+# Both calls on one connection, in turn, so that drift of the machine hits both alike.
+PAIRED = """
+import gc, json, sys, time
+from datetime import UTC, datetime
+from slurmlib import db
+from slurmlib.db import database
 from slurmlib.native import ffi, lib
-native.init()
-conn = lib.slurmdb_connection_get(ffi.new("uint16_t *"))
-cond = ffi.new("slurmdb_job_cond_t *")
-cond.db_flags = lib.SLURMDB_JOB_FLAG_NOTSET
-cond.flags = lib.JOBCOND_FLAG_NO_TRUNC
-cond.usage_start, cond.usage_end = int(sys.argv[1]), int(sys.argv[2])
-jobs = lib.slurmdb_jobs_get(conn, cond)
-count = lib.slurm_list_count(jobs)
-lib.slurm_list_destroy(jobs)
-lib.slurmdb_connection_close(ffi.new("void **", conn))
-print(count)
+
+start, end, steps, runs = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1", int(sys.argv[4])
+database.SNAPSHOT_SECONDS = float("inf")
+conn = db.connect()
+
+def bare():
+    cond = ffi.new("slurmdb_job_cond_t *")
+    cond.db_flags = lib.SLURMDB_JOB_FLAG_NOTSET
+    cond.flags = lib.JOBCOND_FLAG_NO_TRUNC | (0 if steps else lib.JOBCOND_FLAG_NO_STEP)
+    cond.usage_start, cond.usage_end = start, end
+    started = time.perf_counter()
+    jobs = lib.slurmdb_jobs_get(conn._conn, cond)
+    count = lib.slurm_list_count(jobs)
+    lib.slurm_list_destroy(jobs)
+    return time.perf_counter() - started, count
+
+def slurmlib():
+    since, until = (datetime.fromtimestamp(t, UTC) for t in (start, end))
+    started = time.perf_counter()
+    jobs = conn.jobs(start=since, end=until, with_steps=steps)
+    seconds = time.perf_counter() - started
+    return seconds, len(jobs), sum(len(j.steps) for j in jobs)
+
+slurmlib()
+bare()  # warm: slurmdbd's and the database's caches, the interpreter's allocator
+times = {"bare": [], "slurmlib": []}
+for _ in range(runs):
+    seconds, count = bare()
+    times["bare"].append(seconds)
+    gc.collect()
+    seconds, jobs, job_steps = slurmlib()
+    times["slurmlib"].append(seconds)
+    gc.collect()
+print(json.dumps({**times, "jobs": jobs, "steps": job_steps, "bare_records": count}))
 """
 
-SLURMLIB = """
+# A program a user would write: load, print one line per job.
+PRINT = """
 import sys
 from datetime import UTC, datetime
 from slurmlib import db
-start, end = (datetime.fromtimestamp(int(a), UTC) for a in sys.argv[1:3])
+since, until = (datetime.fromtimestamp(int(a), UTC) for a in sys.argv[1:3])
 with db.connect() as conn:
-    jobs = conn.jobs(start=start, end=end)
-print(len(jobs) + sum(len(j.steps) for j in jobs))
+    jobs = conn.jobs(start=since, end=until, with_steps=False)
+
+def when(t):
+    return t.astimezone().strftime("%Y-%m-%dT%H:%M:%S") if t else "Unknown"
+
+def status(code, signal):
+    return f"{code or 0}:{signal or 0}"
+
+out = sys.stdout
+for j in jobs:
+    tres = ",".join(f"{k}={v}" for k, v in j.tres_allocated.items())
+    out.write(
+        f"{j.job_id}|{j.name or ''}|{j.user or ''}|{j.account or ''}|{j.partition or ''}|"
+        f"{j.state_text}|{status(j.exit_code, j.exit_signal)}|{when(j.submit_time)}|"
+        f"{when(j.start_time)}|{when(j.end_time)}|{int(j.elapsed.total_seconds())}|{tres}\\n"
+    )
+"""
+SACCT_COLUMNS = (
+    "JobIDRaw,JobName,User,Account,Partition,State,ExitCode,Submit,Start,End,ElapsedRaw,AllocTRES"
+)
+
+MEMORY = """
+import gc, json, sys, tracemalloc
+from datetime import UTC, datetime
+from slurmlib import db
+since, until = (datetime.fromtimestamp(int(a), UTC) for a in sys.argv[1:3])
+conn = db.connect()
+conn.jobs(start=since, end=until, with_steps=False)  # imports, names, first-use caches
+gc.collect()
+tracemalloc.start()
+before = tracemalloc.get_traced_memory()[0]
+jobs = conn.jobs(start=since, end=until, with_steps=False)
+gc.collect()
+held = tracemalloc.get_traced_memory()[0] - before
+print(json.dumps({"bytes": held, "jobs": len(jobs)}))
 """
 
 
@@ -67,6 +134,19 @@ def timed(argv: list[str], runs: int) -> tuple[float, str]:
             raise SystemExit(f"bench.db: {' '.join(argv[:3])} failed: {done.stderr[-500:]}")
         out = done.stdout
     return statistics.median(times), out
+
+
+def child_json(script: str, *args: object) -> dict[str, Any]:
+    done = subprocess.run(
+        [PYTHON, "-c", script, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"bench.db: a child failed: {done.stderr[-800:]}")
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
 
 
 def window(records: int | None) -> tuple[int, int, int]:
@@ -87,48 +167,58 @@ def stamp(epoch: int) -> str:
     return datetime.fromtimestamp(epoch).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+def paired(start: int, end: int, steps: bool, runs: int) -> dict[str, Any]:
+    result = child_json(PAIRED, start, end, int(steps), runs)
+    bare = statistics.median(result["bare"])
+    mine = statistics.median(result["slurmlib"])
+    return {
+        "bare_seconds": bare,
+        "slurmlib_seconds": mine,
+        "ratio": mine / bare if bare else None,
+        "target": 1.15 if steps else 1.3,
+        "jobs": result["jobs"],
+        "steps": result["steps"],
+    }
+
+
 def measure(records: int | None, runs: int) -> dict[str, Any]:
     start, end, jobs = window(records)
     window_args = ["-a", "-S", stamp(start), "-E", stamp(end)]
-    rows: list[dict[str, Any]] = []
-
-    seconds, out = timed([PYTHON, "-c", RAW, str(start), str(end)], runs)
-    rows.append({"what": "bare slurmdb_jobs_get + free", "seconds": seconds, "records": None})
-    seconds, out = timed([PYTHON, "-c", SLURMLIB, str(start), str(end)], runs)
-    rows.append(
-        {"what": "slurmlib db.jobs() (steps included)", "seconds": seconds, "records": int(out)}
+    calls = {
+        "without_steps": paired(start, end, False, runs),
+        "with_steps": paired(start, end, True, runs),
+    }
+    programs = []
+    seconds, out = timed([PYTHON, "-c", PRINT, str(start), str(end)], runs)
+    programs.append(
+        {"what": "python: db.jobs(), print rows", "seconds": seconds, "rows": len(out.splitlines())}
     )
+    seconds, out = timed(["sacct", "-P", "-X", "-n", *window_args, "-o", SACCT_COLUMNS], runs)
+    programs.append({"what": "sacct -P -X", "seconds": seconds, "rows": len(out.splitlines())})
     seconds, out = timed(["sacct", "--json", *window_args], runs)
-    parsed = json.loads(out)["jobs"]
-    rows.append(
-        {
-            "what": "sacct --json",
-            "seconds": seconds,
-            "records": len(parsed) + sum(len(j.get("steps", [])) for j in parsed),
-        }
+    programs.append(
+        {"what": "sacct --json", "seconds": seconds, "rows": len(json.loads(out)["jobs"])}
     )
-    seconds, out = timed(
-        [
-            "sacct",
-            "-P",
-            "-n",
-            *window_args,
-            "-o",
-            "JobIDRaw,State,AllocTRES,Elapsed,TotalCPU,MaxRSS,ExitCode",
-        ],
-        runs,
-    )
-    rows.append({"what": "sacct -P", "seconds": seconds, "records": len(out.splitlines())})
-    reference = rows[2]["seconds"]
-    for row in rows:
-        row["vs_sacct_json"] = round(reference / row["seconds"], 1) if row["seconds"] else None
-    return {"jobs": jobs, "window": [stamp(start), stamp(end)], "runs": runs, "rows": rows}
+    memory = child_json(MEMORY, start, end)
+    per_job = memory["bytes"] / memory["jobs"] if memory["jobs"] else None
+    return {
+        "jobs": jobs,
+        "window": [stamp(start), stamp(end)],
+        "runs": runs,
+        "calls": calls,
+        "programs": programs,
+        "memory": {"bytes_per_job": per_job, "jobs": memory["jobs"], "target": 1024},
+    }
+
+
+def _verdict(ok: bool) -> str:
+    return "meets" if ok else "misses"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, help="the newest N job records (default: all)")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
     if not os.environ.get("SLURM_CONF"):
@@ -139,12 +229,27 @@ def main() -> int:
         return 0
     print(
         f"{result['jobs']:,} jobs submitted {result['window'][0]} .. {result['window'][1]}, "
-        f"median of {result['runs']} runs (each a fresh process)"
+        f"median of {result['runs']} runs"
     )
-    print(f"{'':40} {'seconds':>9} {'records':>9} {'x faster than sacct --json':>27}")
-    for row in result["rows"]:
-        records = "" if row["records"] is None else f"{row['records']:,}"
-        print(f"{row['what']:40} {row['seconds']:9.2f} {records:>9} {row['vs_sacct_json']:>27}")
+    print(f"{'call (in turn, one connection)':34} {'bare s':>8} {'slurmlib s':>11} {'ratio':>6}")
+    for name, row in result["calls"].items():
+        records = f"{row['jobs']:,} jobs" + (f", {row['steps']:,} steps" if row["steps"] else "")
+        print(
+            f"{'db.jobs() ' + name.replace('_', ' '):34} {row['bare_seconds']:8.3f} "
+            f"{row['slurmlib_seconds']:11.3f} {row['ratio']:6.2f}  ({records}; "
+            f"{_verdict(row['ratio'] <= row['target'])} {row['target']}x)"
+        )
+    print(f"{'whole program (fresh process)':34} {'seconds':>8} {'rows':>11}")
+    for row in result["programs"]:
+        print(f"{row['what']:34} {row['seconds']:8.2f} {row['rows']:>11,}")
+    ours, sacct = result["programs"][0]["seconds"], result["programs"][1]["seconds"]
+    print(f"  python / sacct -P -X: {ours / sacct:.2f} ({_verdict(ours <= sacct)} 1.0)")
+    memory = result["memory"]
+    if memory["bytes_per_job"] is not None:
+        print(
+            f"Python memory per job record without steps: {memory['bytes_per_job']:.0f} bytes "
+            f"({memory['jobs']:,} jobs; {_verdict(memory['bytes_per_job'] <= 1024)} 1 KiB)"
+        )
     return 0
 
 
