@@ -19,6 +19,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
+#include <datetime.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 #ifdef __GLIBC__
@@ -822,6 +824,785 @@ done:
     return result;
 }
 
+/* --- to_dicts / to_json: records as JSON-ready data, or as JSON text, in one pass ------ */
+
+/* What each kind of value becomes is Record.to_dict()'s rule (records.jsonable): enums by
+ * name, datetimes as ISO 8601, durations in whole seconds (float seconds for a class that
+ * asks, at the top level), UNLIMITED as "UNLIMITED", frozensets as sorted lists, tuples as
+ * lists, mappings as dicts with str keys; a nested record, or anything else, goes through
+ * records.jsonable. Records of one message share their immutable values (times, states,
+ * host lists, TRES maps), so each distinct object is converted once per call, remembered
+ * by its address: the records keep every such object alive until the call returns. */
+
+static PyObject *dump_record_type, *dump_enum_type, *dump_unlimited_type, *dump_frozen_type;
+static PyObject *dump_jsonable, *dump_json_text;
+static Py_ssize_t frozen_data_offset;
+static PyObject *str_unlimited, *str_isoformat, *str_name, *str_to_dict;
+
+PyDoc_STRVAR(set_types_doc,
+"set_types(record, enum, unlimited, frozen_map, jsonable, json_text) -> None\n\n"
+"The types to_dicts and to_json recognise, and the functions for values of other types:\n"
+"``jsonable(value)`` gives JSON-ready data, ``json_text(value)`` JSON text (str).");
+
+static PyObject *
+set_types(PyObject *module, PyObject *args)
+{
+    PyObject *record, *enum_type, *unlimited, *frozen, *jsonable, *json_text;
+    Py_ssize_t offset;
+    PyObject *data_name;
+    (void) module;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!OO:set_types", &PyType_Type, &record, &PyType_Type,
+                          &enum_type, &PyType_Type, &unlimited, &PyType_Type, &frozen,
+                          &jsonable, &json_text))
+        return NULL;
+    if (!PyCallable_Check(jsonable) || !PyCallable_Check(json_text)) {
+        PyErr_SetString(PyExc_TypeError, "set_types: jsonable and json_text must be callable");
+        return NULL;
+    }
+    if ((data_name = PyUnicode_InternFromString("_data")) == NULL)
+        return NULL;
+    offset = slot_offset((PyTypeObject *) frozen, data_name);
+    Py_DECREF(data_name);
+    if (offset < 0)
+        return NULL;
+    if (str_unlimited == NULL) {
+        if ((str_unlimited = PyUnicode_InternFromString("UNLIMITED")) == NULL
+            || (str_isoformat = PyUnicode_InternFromString("isoformat")) == NULL
+            || (str_name = PyUnicode_InternFromString("name")) == NULL
+            || (str_to_dict = PyUnicode_InternFromString("to_dict")) == NULL)
+            return NULL;
+    }
+    frozen_data_offset = offset;
+    Py_INCREF(record);
+    Py_XSETREF(dump_record_type, record);
+    Py_INCREF(enum_type);
+    Py_XSETREF(dump_enum_type, enum_type);
+    Py_INCREF(unlimited);
+    Py_XSETREF(dump_unlimited_type, unlimited);
+    Py_INCREF(frozen);
+    Py_XSETREF(dump_frozen_type, frozen);
+    Py_INCREF(jsonable);
+    Py_XSETREF(dump_jsonable, jsonable);
+    Py_INCREF(json_text);
+    Py_XSETREF(dump_json_text, json_text);
+    Py_RETURN_NONE;
+}
+
+/* A class's fields and where they are: made once per class by layout(), kept in a capsule
+ * so that only this module can make one. */
+typedef struct {
+    PyTypeObject *cls;    /* strong */
+    Py_ssize_t n;
+    PyObject **names;     /* strong, interned */
+    Py_ssize_t *offsets;
+    PyObject **keys;      /* strong: bytes '"name":' */
+    int float_seconds;
+} layout_t;
+
+static void
+layout_free(PyObject *capsule)
+{
+    layout_t *layout = PyCapsule_GetPointer(capsule, "slurmlib._assemble.layout");
+    Py_ssize_t i;
+    if (layout == NULL)
+        return;
+    for (i = 0; i < layout->n; i++) {
+        Py_XDECREF(layout->names[i]);
+        Py_XDECREF(layout->keys[i]);
+    }
+    Py_XDECREF(layout->cls);
+    PyMem_Free(layout->names);
+    PyMem_Free(layout->keys);
+    PyMem_Free(layout->offsets);
+    PyMem_Free(layout);
+}
+
+PyDoc_STRVAR(layout_doc,
+"layout(cls, names, float_seconds) -> capsule\n\n"
+"The slots of ``cls`` named ``names`` (every field of a slotted dataclass), for\n"
+"to_dicts and to_json; ``float_seconds``: durations as float seconds.");
+
+static PyObject *
+layout(PyObject *module, PyObject *args)
+{
+    PyTypeObject *cls;
+    PyObject *names, *capsule;
+    int float_seconds;
+    layout_t *made;
+    Py_ssize_t i, n;
+    (void) module;
+    if (!PyArg_ParseTuple(args, "O!O!p:layout", &PyType_Type, &cls, &PyTuple_Type, &names,
+                          &float_seconds))
+        return NULL;
+    if (!PyType_HasFeature(cls, Py_TPFLAGS_HEAPTYPE) || cls->tp_dict == NULL) {
+        PyErr_Format(PyExc_TypeError, "%s is not a slotted class", cls->tp_name);
+        return NULL;
+    }
+    n = PyTuple_GET_SIZE(names);
+    if ((made = PyMem_Calloc(1, sizeof(layout_t))) == NULL)
+        return PyErr_NoMemory();
+    made->names = PyMem_Calloc((size_t) n + 1, sizeof(PyObject *));
+    made->keys = PyMem_Calloc((size_t) n + 1, sizeof(PyObject *));
+    made->offsets = PyMem_Calloc((size_t) n + 1, sizeof(Py_ssize_t));
+    made->float_seconds = float_seconds;
+    Py_INCREF(cls);
+    made->cls = cls;
+    if ((capsule = PyCapsule_New(made, "slurmlib._assemble.layout", layout_free)) == NULL) {
+        Py_DECREF(cls);
+        PyMem_Free(made->names);
+        PyMem_Free(made->keys);
+        PyMem_Free(made->offsets);
+        PyMem_Free(made);
+        return NULL;
+    }
+    if (made->names == NULL || made->keys == NULL || made->offsets == NULL) {
+        Py_DECREF(capsule);
+        return PyErr_NoMemory();
+    }
+    for (i = 0; i < n; i++) {
+        PyObject *name = PyTuple_GET_ITEM(names, i);
+        if (!PyUnicode_CheckExact(name) || !PyUnicode_IS_ASCII(name)) {
+            PyErr_SetString(PyExc_TypeError, "layout: field names are ASCII str");
+            Py_DECREF(capsule);
+            return NULL;
+        }
+        made->n = i + 1;
+        Py_INCREF(name);
+        made->names[i] = name;
+        PyUnicode_InternInPlace(&made->names[i]);
+        if ((made->offsets[i] = slot_offset(cls, made->names[i])) < 0
+            || (made->keys[i] = PyBytes_FromFormat("\"%s\":", PyUnicode_AsUTF8(name))) == NULL) {
+            Py_DECREF(capsule);
+            return NULL;
+        }
+    }
+    return capsule;
+}
+
+/* Converted objects by address, for one call. */
+typedef struct {
+    PyObject *key;        /* borrowed: alive in the records */
+    PyObject *obj;        /* to_dicts: the value, or a template list/dict to copy; strong */
+    Py_ssize_t off, len;  /* to_json: where its text already is in the output */
+} memo_entry_t;
+
+typedef struct {
+    memo_entry_t *slots;
+    size_t cap, used;
+} memo_t;
+
+static size_t
+memo_hash(PyObject *key, size_t cap)
+{
+    uint64_t h = (uint64_t) (uintptr_t) key;
+    h ^= h >> 17;
+    h *= 0x9E3779B97F4A7C15ULL;
+    return (size_t) (h >> 20) & (cap - 1);
+}
+
+static memo_entry_t *
+memo_find(memo_t *memo, PyObject *key)
+{
+    size_t j;
+    if (memo->cap == 0)
+        return NULL;
+    for (j = memo_hash(key, memo->cap); memo->slots[j].key; j = (j + 1) & (memo->cap - 1))
+        if (memo->slots[j].key == key)
+            return &memo->slots[j];
+    return NULL;
+}
+
+/* A new entry for `key` (not in the memo yet); NULL with MemoryError. */
+static memo_entry_t *
+memo_add(memo_t *memo, PyObject *key)
+{
+    size_t j;
+    if ((memo->used + 1) * 2 > memo->cap) {
+        /* Small to start: one record's to_dict() meets a few dozen objects. */
+        size_t cap = memo->cap ? memo->cap * 2 : 64, i;
+        memo_entry_t *slots = PyMem_Calloc(cap, sizeof(memo_entry_t));
+        if (slots == NULL) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        for (i = 0; i < memo->cap; i++) {
+            if (memo->slots[i].key == NULL)
+                continue;
+            for (j = memo_hash(memo->slots[i].key, cap); slots[j].key; j = (j + 1) & (cap - 1))
+                ;
+            slots[j] = memo->slots[i];
+        }
+        PyMem_Free(memo->slots);
+        memo->slots = slots;
+        memo->cap = cap;
+    }
+    for (j = memo_hash(key, memo->cap); memo->slots[j].key; j = (j + 1) & (memo->cap - 1))
+        ;
+    memo->used++;
+    memo->slots[j].key = key;
+    memo->slots[j].obj = NULL;
+    return &memo->slots[j];
+}
+
+static void
+memo_clear(memo_t *memo)
+{
+    size_t i;
+    for (i = 0; i < memo->cap; i++)
+        Py_XDECREF(memo->slots[i].obj);
+    PyMem_Free(memo->slots);
+    memo->slots = NULL;
+    memo->cap = memo->used = 0;
+}
+
+/* Whole seconds of a timedelta as int(td.total_seconds()) gives them, or float seconds;
+ * 0 when the value is beyond what a double holds exactly (Python then computes it). */
+static int
+delta_seconds(PyObject *delta, int as_float, PyObject **out)
+{
+    long long days = PyDateTime_DELTA_GET_DAYS(delta);
+    long long micro = ((days * 86400 + PyDateTime_DELTA_GET_SECONDS(delta)) * 1000000LL)
+                      + PyDateTime_DELTA_GET_MICROSECONDS(delta);
+    double seconds;
+    if (days > 100000000LL || days < -100000000LL)  /* beyond 2**53 microseconds */
+        return 0;
+    seconds = (double) micro / 1e6;
+    *out = as_float ? PyFloat_FromDouble(seconds) : PyLong_FromDouble(seconds);
+    return 1;
+}
+
+static int
+is_scalar(PyObject *v)
+{
+    return v == Py_None || PyUnicode_CheckExact(v) || PyLong_CheckExact(v) || PyBool_Check(v)
+           || PyFloat_CheckExact(v);
+}
+
+/* --- to_dicts --- */
+
+static PyObject *dict_value(memo_t *memo, PyObject *v, int float_seconds);
+
+/* The value for a remembered template: itself, or a copy of a list or dict. */
+static PyObject *
+from_template(PyObject *obj)
+{
+    if (PyList_CheckExact(obj))
+        return PyList_GetSlice(obj, 0, PyList_GET_SIZE(obj));
+    if (PyDict_CheckExact(obj))
+        return PyDict_Copy(obj);
+    Py_INCREF(obj);
+    return obj;
+}
+
+/* Remember `made` as the value of `v` (a template when it is a list or dict of scalars),
+ * and give the caller its own copy. Steals `made`. */
+static PyObject *
+remember(memo_t *memo, PyObject *v, PyObject *made, int shareable)
+{
+    memo_entry_t *entry;
+    PyObject *copy;
+    if (made == NULL || !shareable)
+        return made;
+    if ((entry = memo_add(memo, v)) == NULL) {
+        Py_DECREF(made);
+        return NULL;
+    }
+    entry->obj = made;
+    if (!PyList_CheckExact(made) && !PyDict_CheckExact(made)) {
+        Py_INCREF(made);
+        return made;
+    }
+    copy = from_template(made);
+    return copy;
+}
+
+static PyObject *
+dict_items_list(memo_t *memo, PyObject *seq, int *shareable)
+{
+    Py_ssize_t i, n = PySequence_Fast_GET_SIZE(seq);
+    PyObject *list = PyList_New(n);
+    if (list == NULL)
+        return NULL;
+    for (i = 0; i < n; i++) {
+        PyObject *item = dict_value(memo, PySequence_Fast_GET_ITEM(seq, i), 0);
+        if (item == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        *shareable &= is_scalar(item);
+        PyList_SET_ITEM(list, i, item);
+    }
+    return list;
+}
+
+static PyObject *
+dict_value(memo_t *memo, PyObject *v, int float_seconds)
+{
+    memo_entry_t *entry;
+    PyObject *made;
+    int shareable = 1;
+    if (is_scalar(v)) {
+        Py_INCREF(v);
+        return v;
+    }
+    if (PyDelta_Check(v) && delta_seconds(v, float_seconds, &made))
+        return made;
+    if ((entry = memo_find(memo, v)) != NULL)
+        return from_template(entry->obj);
+    if (PyDateTime_Check(v))
+        return remember(memo, v, PyObject_CallMethodNoArgs(v, str_isoformat), 1);
+    if ((PyObject *) Py_TYPE(v) == dump_unlimited_type) {
+        Py_INCREF(str_unlimited);
+        return str_unlimited;
+    }
+    if (PyTuple_CheckExact(v)) {
+        made = dict_items_list(memo, v, &shareable);
+        return remember(memo, v, made, shareable);
+    }
+    if (PyFrozenSet_CheckExact(v)) {
+        PyObject *items = PySequence_List(v), *sorted;
+        if (items == NULL)
+            return NULL;
+        sorted = PyList_Sort(items) < 0 ? NULL : dict_items_list(memo, items, &shareable);
+        Py_DECREF(items);
+        return remember(memo, v, sorted, shareable);
+    }
+    if ((PyObject *) Py_TYPE(v) == dump_frozen_type) {
+        PyObject *data = *(PyObject **) ((char *) v + frozen_data_offset), *key, *item;
+        Py_ssize_t pos = 0;
+        if (data == NULL || !PyDict_CheckExact(data))
+            return PyObject_CallOneArg(dump_jsonable, v);
+        if ((made = PyDict_New()) == NULL)
+            return NULL;
+        while (PyDict_Next(data, &pos, &key, &item)) {
+            PyObject *converted;
+            int rc;
+            if (!PyUnicode_CheckExact(key)) {  /* keys become str: let Python do it */
+                Py_DECREF(made);
+                return PyObject_CallOneArg(dump_jsonable, v);
+            }
+            if ((converted = dict_value(memo, item, 0)) == NULL) {
+                Py_DECREF(made);
+                return NULL;
+            }
+            shareable &= is_scalar(converted);
+            rc = PyDict_SetItem(made, key, converted);
+            Py_DECREF(converted);
+            if (rc < 0) {
+                Py_DECREF(made);
+                return NULL;
+            }
+        }
+        return remember(memo, v, made, shareable);
+    }
+    if (!PyObject_TypeCheck(v, (PyTypeObject *) dump_record_type)) {
+        int is_enum = PyObject_IsInstance(v, dump_enum_type);
+        if (is_enum < 0)
+            return NULL;
+        if (is_enum)
+            return remember(memo, v, PyObject_GetAttr(v, str_name), 1);
+    }
+    return PyObject_CallOneArg(dump_jsonable, v);
+}
+
+static int
+dump_ready(PyObject *capsule, layout_t **layout)
+{
+    if (dump_record_type == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "set_types() has not been called");
+        return -1;
+    }
+    if ((*layout = PyCapsule_GetPointer(capsule, "slurmlib._assemble.layout")) == NULL)
+        return -1;
+    return 0;
+}
+
+/* Field i of a record of the layout's class: borrowed, or NULL with AttributeError. */
+static PyObject *
+field_of(layout_t *layout, PyObject *record, Py_ssize_t i)
+{
+    PyObject *value = *(PyObject **) ((char *) record + layout->offsets[i]);
+    if (value == NULL)
+        PyErr_Format(PyExc_AttributeError, "%s.%U is not set", layout->cls->tp_name,
+                     layout->names[i]);
+    return value;
+}
+
+PyDoc_STRVAR(to_dicts_doc,
+"to_dicts(records, layout) -> list\n\n"
+"``record.to_dict()`` of each record: the fields of ``layout`` as JSON-ready data. A\n"
+"record of another class than the layout's gives its own ``to_dict()``.");
+
+static PyObject *
+to_dicts(PyObject *module, PyObject *args)
+{
+    PyObject *records_arg, *capsule, *records = NULL, *result = NULL;
+    layout_t *layout;
+    memo_t memo = {NULL, 0, 0};
+    Py_ssize_t row, i, n;
+    int collecting;
+    (void) module;
+    if (!PyArg_ParseTuple(args, "OO:to_dicts", &records_arg, &capsule)
+        || dump_ready(capsule, &layout) < 0)
+        return NULL;
+    /* A tuple: Python code (isoformat, jsonable) could change a list while it is read. */
+    if ((records = PySequence_Tuple(records_arg)) == NULL)
+        return NULL;
+    /* Paused, as while records are built (_bulk.no_collection): 50,000 rows are a few
+     * hundred thousand new lists and dicts, whose collections would walk all the ones
+     * made so far, and free nothing: two thirds of the time. */
+    collecting = PyGC_Disable();
+    n = PyTuple_GET_SIZE(records);
+    if ((result = PyList_New(n)) == NULL)
+        goto done;
+    for (row = 0; row < n; row++) {
+        PyObject *record = PyTuple_GET_ITEM(records, row), *dict;
+        if (Py_TYPE(record) != layout->cls) {
+            if ((dict = PyObject_CallMethodNoArgs(record, str_to_dict)) == NULL)
+                goto fail;
+            PyList_SET_ITEM(result, row, dict);
+            continue;
+        }
+#if PY_VERSION_HEX < 0x030D0000
+        dict = _PyDict_NewPresized(layout->n);
+#else
+        dict = PyDict_New();
+#endif
+        if (dict == NULL)
+            goto fail;
+        PyList_SET_ITEM(result, row, dict);
+        for (i = 0; i < layout->n; i++) {
+            PyObject *value = field_of(layout, record, i), *converted;
+            int rc;
+            if (value == NULL
+                || (converted = dict_value(&memo, value, layout->float_seconds)) == NULL)
+                goto fail;
+            rc = PyDict_SetItem(dict, layout->names[i], converted);
+            Py_DECREF(converted);
+            if (rc < 0)
+                goto fail;
+        }
+    }
+    goto done;
+fail:
+    Py_CLEAR(result);
+done:
+    if (collecting)
+        PyGC_Enable();
+    memo_clear(&memo);
+    Py_XDECREF(records);
+    return result;
+}
+
+/* --- to_json --- */
+
+typedef struct {
+    PyObject *bytes;      /* the output, grown as it is written */
+    Py_ssize_t len, cap;
+    memo_t memo;
+} json_out_t;
+
+static int
+json_reserve(json_out_t *out, Py_ssize_t more)
+{
+    Py_ssize_t cap = out->cap;
+    if (out->len + more <= cap)
+        return 0;
+    while (cap < out->len + more)
+        cap = cap < (1 << 16) ? (1 << 16) : cap * 2;
+    if (_PyBytes_Resize(&out->bytes, cap) < 0)
+        return -1;
+    out->cap = cap;
+    return 0;
+}
+
+static int
+json_put(json_out_t *out, const char *s, Py_ssize_t len)
+{
+    if (json_reserve(out, len) < 0)
+        return -1;
+    memcpy(PyBytes_AS_STRING(out->bytes) + out->len, s, (size_t) len);
+    out->len += len;
+    return 0;
+}
+
+#define JSON_LITERAL(out, s) json_put((out), (s), (Py_ssize_t) sizeof(s) - 1)
+
+/* A str as a JSON string, UTF-8 as it is; 0 when it cannot be encoded (a surrogate). */
+static int
+json_string(json_out_t *out, PyObject *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    Py_ssize_t len, i;
+    const char *text = PyUnicode_AsUTF8AndSize(s, &len);
+    char *at;
+    if (text == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    /* At most 6 bytes per byte (\u00XX), and the quotes. */
+    if (json_reserve(out, len * 6 + 2) < 0)
+        return -1;
+    at = PyBytes_AS_STRING(out->bytes) + out->len;
+    *at++ = '"';
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) text[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *at++ = (char) c;
+            continue;
+        }
+        *at++ = '\\';
+        switch (c) {
+        case '"': *at++ = '"'; break;
+        case '\\': *at++ = '\\'; break;
+        case '\n': *at++ = 'n'; break;
+        case '\r': *at++ = 'r'; break;
+        case '\t': *at++ = 't'; break;
+        case '\b': *at++ = 'b'; break;
+        case '\f': *at++ = 'f'; break;
+        default:
+            *at++ = 'u';
+            *at++ = '0';
+            *at++ = '0';
+            *at++ = hex[c >> 4];
+            *at++ = hex[c & 15];
+        }
+    }
+    *at++ = '"';
+    out->len = at - PyBytes_AS_STRING(out->bytes);
+    return 1;
+}
+
+/* Text that Python made (str) for a value this writer does not know. */
+static int
+json_from_python(json_out_t *out, PyObject *v)
+{
+    PyObject *text = PyObject_CallOneArg(dump_json_text, v);
+    const char *utf8;
+    Py_ssize_t len;
+    int rc;
+    if (text == NULL)
+        return -1;
+    if (!PyUnicode_Check(text) || (utf8 = PyUnicode_AsUTF8AndSize(text, &len)) == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "json_text gave no str");
+        Py_DECREF(text);
+        return -1;
+    }
+    rc = json_put(out, utf8, len);
+    Py_DECREF(text);
+    return rc;
+}
+
+static int json_value(json_out_t *out, PyObject *v, int float_seconds);
+
+static int
+json_items(json_out_t *out, PyObject *seq)
+{
+    Py_ssize_t i, n = PySequence_Fast_GET_SIZE(seq);
+    if (JSON_LITERAL(out, "[") < 0)
+        return -1;
+    for (i = 0; i < n; i++)
+        if ((i && JSON_LITERAL(out, ",") < 0)
+            || json_value(out, PySequence_Fast_GET_ITEM(seq, i), 0) < 0)
+            return -1;
+    return JSON_LITERAL(out, "]");
+}
+
+static int
+json_number(json_out_t *out, PyObject *v)
+{
+    if (PyLong_Check(v)) {
+        int overflow;
+        long long number = PyLong_AsLongLongAndOverflow(v, &overflow);
+        char digits[24];
+        if (overflow) {
+            PyObject *text = PyLong_Type.tp_repr(v);
+            int rc;
+            if (text == NULL)
+                return -1;
+            rc = json_put(out, PyUnicode_AsUTF8(text), PyUnicode_GET_LENGTH(text));
+            Py_DECREF(text);
+            return rc;
+        }
+        if (number == -1 && PyErr_Occurred())
+            return -1;
+        return json_put(out, digits, snprintf(digits, sizeof digits, "%lld", number));
+    } else {
+        double x = PyFloat_AS_DOUBLE(v);
+        char *text;
+        int rc;
+        if (isnan(x))
+            return JSON_LITERAL(out, "NaN");
+        if (isinf(x))
+            return x > 0 ? JSON_LITERAL(out, "Infinity") : JSON_LITERAL(out, "-Infinity");
+        /* float.__repr__, which json.dumps writes */
+        if ((text = PyOS_double_to_string(x, 'r', 0, Py_DTSF_ADD_DOT_0, NULL)) == NULL)
+            return -1;
+        rc = json_put(out, text, (Py_ssize_t) strlen(text));
+        PyMem_Free(text);
+        return rc;
+    }
+}
+
+static int
+json_value(json_out_t *out, PyObject *v, int float_seconds)
+{
+    memo_entry_t *entry;
+    Py_ssize_t start;
+    int rc;
+    PyObject *made;
+    if (v == Py_None)
+        return JSON_LITERAL(out, "null");
+    if (PyUnicode_CheckExact(v)) {
+        rc = json_string(out, v);
+        return rc ? (rc < 0 ? -1 : 0) : json_from_python(out, v);
+    }
+    if (PyBool_Check(v))
+        return v == Py_True ? JSON_LITERAL(out, "true") : JSON_LITERAL(out, "false");
+    if (PyLong_CheckExact(v) || PyFloat_CheckExact(v))
+        return json_number(out, v);
+    if (PyDelta_Check(v) && delta_seconds(v, float_seconds, &made)) {
+        if (made == NULL)
+            return -1;
+        rc = json_number(out, made);
+        Py_DECREF(made);
+        return rc;
+    }
+    if ((entry = memo_find(&out->memo, v)) != NULL) {
+        /* Its text is already in the output: copy it (reserved first, the buffer moves). */
+        if (json_reserve(out, entry->len) < 0)
+            return -1;
+        memmove(PyBytes_AS_STRING(out->bytes) + out->len,
+                PyBytes_AS_STRING(out->bytes) + entry->off, (size_t) entry->len);
+        out->len += entry->len;
+        return 0;
+    }
+    start = out->len;
+    if ((PyObject *) Py_TYPE(v) == dump_unlimited_type)
+        return JSON_LITERAL(out, "\"UNLIMITED\"");
+    if (PyDateTime_Check(v)) {
+        if ((made = PyObject_CallMethodNoArgs(v, str_isoformat)) == NULL)
+            return -1;
+        rc = json_string(out, made);
+        Py_DECREF(made);
+        if (rc <= 0)
+            return rc < 0 ? -1 : json_from_python(out, v);
+    } else if (PyTuple_CheckExact(v)) {
+        if (json_items(out, v) < 0)
+            return -1;
+    } else if (PyFrozenSet_CheckExact(v)) {
+        if ((made = PySequence_List(v)) == NULL)
+            return -1;
+        rc = PyList_Sort(made) < 0 ? -1 : json_items(out, made);
+        Py_DECREF(made);
+        if (rc < 0)
+            return -1;
+    } else if ((PyObject *) Py_TYPE(v) == dump_frozen_type) {
+        PyObject *data = *(PyObject **) ((char *) v + frozen_data_offset), *key, *item;
+        Py_ssize_t pos = 0;
+        int first = 1;
+        if (data == NULL || !PyDict_CheckExact(data))
+            return json_from_python(out, v);
+        if (JSON_LITERAL(out, "{") < 0)
+            return -1;
+        while (PyDict_Next(data, &pos, &key, &item)) {
+            if (!PyUnicode_CheckExact(key)) {  /* keys become str: let Python do it */
+                out->len = start;
+                return json_from_python(out, v);
+            }
+            if ((!first && JSON_LITERAL(out, ",") < 0) || (rc = json_string(out, key)) < 0)
+                return -1;
+            if (rc == 0) {
+                out->len = start;
+                return json_from_python(out, v);
+            }
+            first = 0;
+            if (JSON_LITERAL(out, ":") < 0 || json_value(out, item, 0) < 0)
+                return -1;
+        }
+        if (JSON_LITERAL(out, "}") < 0)
+            return -1;
+    } else {
+        int is_enum = PyObject_TypeCheck(v, (PyTypeObject *) dump_record_type)
+                          ? 0 : PyObject_IsInstance(v, dump_enum_type);
+        if (is_enum < 0)
+            return -1;
+        if (!is_enum)
+            return json_from_python(out, v);
+        if ((made = PyObject_GetAttr(v, str_name)) == NULL)
+            return -1;
+        rc = PyUnicode_Check(made) ? json_string(out, made) : 0;
+        Py_DECREF(made);
+        if (rc <= 0)
+            return rc < 0 ? -1 : json_from_python(out, v);
+    }
+    /* Immutable, and alive in the records: the same object writes the same text. */
+    if ((entry = memo_add(&out->memo, v)) == NULL)
+        return -1;
+    entry->off = start;
+    entry->len = out->len - start;
+    return 0;
+}
+
+PyDoc_STRVAR(to_json_doc,
+"to_json(records, layout) -> bytes\n\n"
+"The JSON array (UTF-8) of ``to_dict()`` of each record, as to_dicts makes them.");
+
+static PyObject *
+to_json(PyObject *module, PyObject *args)
+{
+    PyObject *records_arg, *capsule, *records, *result = NULL;
+    layout_t *layout;
+    json_out_t out = {NULL, 0, 0, {NULL, 0, 0}};
+    Py_ssize_t row, i, n;
+    int collecting;
+    (void) module;
+    if (!PyArg_ParseTuple(args, "OO:to_json", &records_arg, &capsule)
+        || dump_ready(capsule, &layout) < 0)
+        return NULL;
+    if ((records = PySequence_Tuple(records_arg)) == NULL)
+        return NULL;
+    collecting = PyGC_Disable();  /* as in to_dicts: the texts it makes are not garbage */
+    n = PyTuple_GET_SIZE(records);
+    out.cap = 1 << 16;
+    if ((out.bytes = PyBytes_FromStringAndSize(NULL, out.cap)) == NULL
+        || JSON_LITERAL(&out, "[") < 0)
+        goto done;
+    for (row = 0; row < n; row++) {
+        PyObject *record = PyTuple_GET_ITEM(records, row);
+        if (row && JSON_LITERAL(&out, ",") < 0)
+            goto done;
+        if (Py_TYPE(record) != layout->cls) {
+            if (json_from_python(&out, record) < 0)
+                goto done;
+            continue;
+        }
+        if (JSON_LITERAL(&out, "{") < 0)
+            goto done;
+        for (i = 0; i < layout->n; i++) {
+            PyObject *value = field_of(layout, record, i), *key = layout->keys[i];
+            if (value == NULL || (i && JSON_LITERAL(&out, ",") < 0)
+                || json_put(&out, PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key)) < 0
+                || json_value(&out, value, layout->float_seconds) < 0)
+                goto done;
+        }
+        if (JSON_LITERAL(&out, "}") < 0)
+            goto done;
+    }
+    if (JSON_LITERAL(&out, "]") < 0 || _PyBytes_Resize(&out.bytes, out.len) < 0)
+        goto done;
+    result = out.bytes;
+    out.bytes = NULL;
+done:
+    if (collecting)
+        PyGC_Enable();
+    memo_clear(&out.memo);
+    Py_XDECREF(out.bytes);
+    Py_DECREF(records);
+    return result;
+}
+
 /*
  * A message of 50,000 jobs is ~1.5 million small blocks that libslurm allocates and frees.
  * glibc keeps small freed blocks in "fast bins" and merges them only at the next request
@@ -847,6 +1628,10 @@ static PyMethodDef methods[] = {
     {"build", build, METH_VARARGS, build_doc},
     {"split", split, METH_VARARGS, split_doc},
     {"join", join, METH_VARARGS, join_doc},
+    {"set_types", set_types, METH_VARARGS, set_types_doc},
+    {"layout", layout, METH_VARARGS, layout_doc},
+    {"to_dicts", to_dicts, METH_VARARGS, to_dicts_doc},
+    {"to_json", to_json, METH_VARARGS, to_json_doc},
     {"no_fast_bins", no_fast_bins, METH_NOARGS, no_fast_bins_doc},
     {NULL, NULL, 0, NULL},
 };
@@ -866,5 +1651,8 @@ static struct PyModuleDef module_def = {
 PyMODINIT_FUNC
 PyInit__assemble(void)
 {
+    PyDateTime_IMPORT;
+    if (PyDateTimeAPI == NULL)
+        return NULL;
     return PyModule_Create(&module_def);
 }

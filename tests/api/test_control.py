@@ -313,7 +313,7 @@ def test_reservation_create_update_delete(
     assert shown["Nodes"] == "gpu[05-06]" and shown["Users"] == "alice"
     assert shown["Duration"] == "02:00:00"
     assert "MAINT" in shown["Flags"].split(",")
-    ours = cluster.reservations()[name]
+    ours = cluster.reservations().by_key[name]
     assert ours.start_time == start and ours.node_names == ("gpu05", "gpu06")
     cluster.update_reservation(name, users="alice,bob", duration=30, nodes="gpu05")
     shown = _reservation(name)
@@ -379,7 +379,7 @@ def test_partition_create_update_delete(cluster: slurmlib.Cluster, partition_nam
     shown = scontrol_oneliners("partition", partition_name)[0]
     assert shown["State"] == "DOWN" and shown["MaxTime"] == "01:00:00"
     assert shown["Nodes"] == "big0001" and shown["MaxNodes"] == "1"
-    ours = cluster.partitions()[partition_name]
+    ours = cluster.partitions().by_key[partition_name]
     assert ours.state == "DOWN" and ours.node_names == ("big0001",) and ours.hidden
     with pytest.raises(ValueError, match="state"):
         cluster.update_partition(partition_name, state="SIDEWAYS")

@@ -290,14 +290,14 @@ def test_partitions_match_scontrol(cluster: Cluster) -> None:
 def test_reservation_matches_scontrol(cluster: Cluster, seed: dict[str, Any]) -> None:
     name = seed["reservation"]["name"]
     ref = {r["ReservationName"]: r for r in scontrol_oneliners("reservation")}[name]
-    resv = cluster.reservations()[name]
+    resv = cluster.reservations().by_key[name]
     assert resv.nodes == ref["Nodes"]
     assert resv.node_count == int(ref["NodeCnt"])
     assert ",".join(resv.users) == ref["Users"]
 
 
 def test_licenses_match_scontrol(cluster: Cluster, seed: dict[str, Any]) -> None:
-    lic = cluster.licenses()[seed["license"]["name"]]
+    lic = cluster.licenses().by_key[seed["license"]["name"]]
     ref = {r["LicenseName"]: r for r in scontrol_oneliners("license")}[lic.name]
     assert (lic.total, lic.in_use, lic.available) == (
         int(ref["Total"]),
@@ -347,13 +347,13 @@ def test_unchanged_nodes_come_back_as_the_same_snapshot(cluster: Cluster) -> Non
 def test_a_node_update_shows_in_the_next_load(cluster: Cluster, seed: dict[str, Any]) -> None:
     name = seed["nodes"]["idle"][0] if seed["nodes"]["idle"] else seed["nodes"]["live"][0]
     before = cluster.nodes()
-    old_weight = before[name].weight
+    old_weight = before.by_key[name].weight
     run("scontrol", "update", f"nodename={name}", f"weight={old_weight + 7}")
     try:
         after = cluster.nodes()
         assert after is not before
-        assert after[name].weight == old_weight + 7
-        assert before[name].weight == old_weight  # the old snapshot is owned, unchanged
+        assert after.by_key[name].weight == old_weight + 7
+        assert before.by_key[name].weight == old_weight  # the old snapshot is owned, unchanged
     finally:
         run("scontrol", "update", f"nodename={name}", f"weight={old_weight}")
 

@@ -122,8 +122,17 @@ def test_records_are_frozen_pickle_and_give_json_ready_dicts() -> None:
     assert node.drained and node.idle_cpus == 3
 
 
-def test_snapshots_index_by_key() -> None:
-    snap = Snapshot((_node(name="a"), _node(name="b")), None)
-    assert snap["b"].name == "b" and "a" in snap and len(snap) == 2
+def test_snapshots_are_sequences_of_records_looked_up_by_key() -> None:
+    a, b = _node(name="a"), _node(name="b")
+    snap = Snapshot((a, b), None)
+    assert len(snap) == 2 and snap[0] is a and snap[-1] is b and list(snap) == [a, b]
+    assert snap.by_key["b"] is b and snap.get("a") is a and snap.get("c") is None
+    assert "a" in snap.by_key and "c" not in snap.by_key and a in snap
+    assert list(snap[1:]) == [b] and isinstance(snap[1:], Snapshot)
     with pytest.raises(KeyError):
-        snap["c"]
+        snap.by_key["c"]
+    # A key is not a position, nor a record: asking with one is a mistake, said loudly.
+    with pytest.raises(TypeError, match="by_key"):
+        snap["a"]  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match="by_key"):
+        "a" in snap  # noqa: B015

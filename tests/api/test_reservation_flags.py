@@ -78,12 +78,12 @@ def test_a_flag_read_from_a_reservation_can_be_written_back(flag: str, created: 
         **shape,
     )
     created.append(name)
-    read = cluster.reservations()[name].flags
+    read = cluster.reservations().by_key[name].flags
     assert flag in read
     assert read == _scontrol_flags(name), "slurmlib names the flags as scontrol does"
     # slurmctld refuses TIME_FLOAT in an update ("Invalid time specified", 22.05), with or
     # without a start: it is written back by leaving it out, which keeps it.
     back = sorted(read - {"TIME_FLOAT"})
     cluster.update_reservation(name, flags=back, **UPDATE_SHAPES.get(flag, {}))
-    again = cluster.reservations()[name].flags
+    again = cluster.reservations().by_key[name].flags
     assert again == read and again == _scontrol_flags(name)

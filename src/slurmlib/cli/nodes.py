@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..convert import expand_hostlist
-from ..records import Job, Node, Partition
+from ..records import Job, Node, Partition, Snapshot
 from ..states import JobState, NodeState
 from . import keep, preemption
 from .words import age, compress_hostlist, iso, since
@@ -153,17 +153,17 @@ class Summary:
 
 
 def summarize(
-    nodes: Iterable[Node], partitions: Iterable[Partition], feature: str | None = None
+    nodes: Snapshot[Node], partitions: Iterable[Partition], feature: str | None = None
 ) -> dict[str, Summary]:
     """Per partition (in the controller's order), the summary of its nodes."""
     matches = feature_matcher(feature) if feature else None
-    by_name = {n.name: n for n in nodes if matches is None or matches(n.active_features)}
     result: dict[str, Summary] = {}
     for part in partitions:
         summary = Summary()
         for name in part.node_names:
-            if name in by_name:
-                summary.add(by_name[name])
+            node = nodes.get(name)
+            if node is not None and (matches is None or matches(node.active_features)):
+                summary.add(node)
         result[part.name] = summary
     return result
 
@@ -234,20 +234,19 @@ def _feature_key(node: Node) -> str:
 
 
 def tree(
-    nodes: Iterable[Node],
+    nodes: Snapshot[Node],
     partitions: Iterable[Partition],
     shares: dict[str, Share],
     feature: str | None = None,
 ) -> dict[str, dict[str, dict[str, tuple[Summary, Share]]]]:
     """Partition → active feature set → state → (capacity, preemptable part of it)."""
     matches = feature_matcher(feature) if feature else None
-    by_name = {n.name: n for n in nodes if matches is None or matches(n.active_features)}
     result: dict[str, dict[str, dict[str, tuple[Summary, Share]]]] = {}
     for part in partitions:
         branches: dict[str, dict[str, tuple[Summary, Share]]] = {}
         for name in part.node_names:
-            node = by_name.get(name)
-            if node is None:
+            node = nodes.get(name)
+            if node is None or (matches is not None and not matches(node.active_features)):
                 continue
             leaf = branches.setdefault(_feature_key(node), {}).setdefault(
                 category(node), (Summary(), Share())
@@ -533,14 +532,14 @@ def _run_detail(
         reason = ""
         if r["reason"]:
             who = f" [{r['reason_user']}" if r["reason_user"] else " ["
-            when = age(since(nodes[r["name"]].reason_time))
+            when = age(since(nodes.by_key[r["name"]].reason_time))
             reason = f"{r['reason']}{who}, {when}]"
         load = "-" if r["cpu_load"] is None else f"{r['cpu_load']:.2f}"
         free = r["memory_mib"]["free"]
         rows.append(
             [
                 r["name"],
-                nodes[r["name"]].state_text,
+                nodes.by_key[r["name"]].state_text,
                 ",".join(r["partitions"]),
                 _ratio(r["cpus"]["allocated"], r["cpus"]["total"]),
                 load,

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 from ..errors import Unsupported
 from ..native import lib
-from ..records import Job, Partition
+from ..records import Job, Partition, Snapshot
 from ..states import JobState
+
+_NO_PARTITIONS: Snapshot[Partition] = Snapshot((), None)
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class Preemption:
     type: str | None
     by_qos: dict[str, tuple[str, ...]]
     """Preemptable QoS → the QoS that may preempt it (preempt/qos)."""
-    partitions: tuple[Partition, ...] = ()
+    partitions: Snapshot[Partition] = _NO_PARTITIONS
 
     @property
     def enabled(self) -> bool:
@@ -40,7 +42,7 @@ class Preemption:
         if (self.type or "").endswith("/qos"):
             return tuple(f"qos {q}" for q in self.by_qos.get(job.qos or "", ()))
         if (self.type or "").endswith("partition_prio") and job.partition:
-            mine = {p.name: p for p in self.partitions}.get(job.partition)
+            mine = self.partitions.get(job.partition)
             if mine is None:
                 return ()
             nodes = set(job.node_names)
@@ -78,5 +80,5 @@ def load(cluster: object) -> Preemption:
         for qos in qos_list:
             for victim in qos.preempt:
                 by_qos.setdefault(victim, []).append(qos.name)
-    partitions = tuple(cluster.partitions()) if kind.endswith("partition_prio") else ()
+    partitions = cluster.partitions() if kind.endswith("partition_prio") else _NO_PARTITIONS
     return Preemption(kind, {k: tuple(v) for k, v in by_qos.items()}, partitions)

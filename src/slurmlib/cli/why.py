@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..errors import SlurmError, Unsupported
 from ..jobspec import array_task_ids
-from ..records import Job, Node, Partition
+from ..records import Job, Node, Partition, Snapshot
 from ..states import JobState
 from . import keep
 from .limit_reasons import Bound, resolve
@@ -178,10 +179,10 @@ def _allowed(job: Job, part: Partition) -> bool:
     return not (isinstance(limit, timedelta) and isinstance(wanted, timedelta) and wanted > limit)
 
 
-def suggestions(job: Job, nodes: list[Node], partitions: list[Partition]) -> list[str]:
+def suggestions(job: Job, nodes: Snapshot[Node], partitions: Sequence[Partition]) -> list[str]:
     """What would let the job start now: another partition, a smaller request."""
     hints: list[str] = []
-    by_name = {n.name: n for n in nodes}
+    by_name = nodes.by_key
     mine = set((job.partition or "").split(","))
     count, cpus, _, _ = _per_node(job)
     for part in partitions:
@@ -208,7 +209,9 @@ def suggestions(job: Job, nodes: list[Node], partitions: list[Partition]) -> lis
     return hints
 
 
-def gpu_answer(job: Job, nodes: list[Node], partitions: list[Partition]) -> dict[str, Any] | None:
+def gpu_answer(
+    job: Job, nodes: Sequence[Node], partitions: Sequence[Partition]
+) -> dict[str, Any] | None:
     """For a job that asks for GPUs: which kind, how many per node, and the nodes of its
     partitions with GPUs of that kind free now (and how many of each node's are in use)."""
     kind = gpu_kind(job)
@@ -356,7 +359,7 @@ def explain(cluster: Any, job: Job) -> dict[str, Any]:
         hints.append(f"it can start when {bound.source}'s {bound.name} has room again")
     elif reason == "DependencyNeverSatisfied":
         hints.append(f"cancel it (scancel {job.job_id}) or change its dependency")
-    nodes, partitions = list(cluster.nodes()), list(cluster.partitions())
+    nodes, partitions = cluster.nodes(), cluster.partitions()
     answer["gpus"] = gpu_answer(job, nodes, partitions)
     if reason not in ("JobHeldUser", "JobHeldAdmin", "Dependency", "DependencyNeverSatisfied"):
         hints += suggestions(job, nodes, partitions)

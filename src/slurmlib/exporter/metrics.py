@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 
 from ..cli.nodes import CATEGORIES, category, unavailable
-from ..records import Job, License, Node, Partition
+from ..records import Job, License, Node, Partition, Snapshot
 from ..states import JobState
 
 MIB = 2**20
@@ -169,13 +169,13 @@ _GPU_TYPE_METRICS: tuple[tuple[str, str, Callable[[Capacity, str], int]], ...] =
 )
 
 
-def node_metrics(nodes: Iterable[Node], partitions: Iterable[Partition]) -> list[Metric]:
+def node_metrics(nodes: Snapshot[Node], partitions: Iterable[Partition]) -> list[Metric]:
     """Nodes by state, and CPU/memory/GPU capacity, per partition and for the cluster.
 
     A node in several partitions counts in each of them, as in sinfo; cluster-wide
     families count every node once.
     """
-    by_name = {node.name: node for node in nodes}
+    by_name = nodes.by_key
     cluster = Capacity()
     for node in by_name.values():
         cluster.add(node)

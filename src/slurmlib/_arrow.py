@@ -1,0 +1,146 @@
+"""Records as an Arrow table, one column per field (``pip install 'slurmlib[arrow]'``).
+
+The column types follow the record classes' annotations: strings and enums become
+dictionary arrays (a queue's users, accounts, states repeat), times UTC timestamps,
+durations durations, tuples and sets lists, TRES and other ``str``-keyed int mappings
+maps. ``UNLIMITED`` keeps a column's type: it is the column's largest value (the largest
+64-bit integer; for durations the largest that a ``timedelta`` holds too, so that the
+column converts back to Python), which the field's metadata ``slurmlib.unlimited`` gives
+in the column's unit. A value of any other type (a nested record, a mapping of mixed
+values) is its JSON text.
+"""
+
+from __future__ import annotations
+
+import enum
+import operator
+import types
+import typing
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from ._frozen import FrozenMap
+from .convert import Unlimited
+
+__all__ = ["UNLIMITED_VALUE", "data_frame", "table"]
+
+UNLIMITED_VALUE = 2**63 - 1
+"""``UNLIMITED`` in an integer column, and in a duration column of microseconds."""
+_UNLIMITED_SECONDS = timedelta.max // timedelta(seconds=1)
+"""``UNLIMITED`` in a duration column of seconds (``timedelta.max``, whole seconds)."""
+
+_EXTRA = "pip install 'slurmlib[arrow]'"
+
+
+def _pyarrow() -> Any:
+    try:
+        import pyarrow
+    except ImportError as error:
+        raise ImportError(
+            f"Snapshot.to_arrow() needs pyarrow, the 'arrow' extra of slurmlib: {_EXTRA}"
+        ) from error
+    return pyarrow
+
+
+def _members(hint: Any) -> tuple[set[Any], bool]:
+    """The types a field's annotation allows besides None, and whether None is one."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        allowed = set(typing.get_args(hint))
+    else:
+        allowed = {hint}
+    nullable = type(None) in allowed
+    allowed.discard(type(None))
+    return allowed, nullable
+
+
+def _column(pa: Any, hint: Any, values: list[Any], float_seconds: bool) -> tuple[Any, Any]:
+    """(the Arrow array, its field's metadata) of one field's values."""
+    from .records import _json_text
+
+    allowed, _ = _members(hint)
+    unlimited = Unlimited in allowed
+    allowed.discard(Unlimited)
+    kind = next(iter(allowed)) if len(allowed) == 1 else None
+    origin = typing.get_origin(kind)
+    largest = _UNLIMITED_SECONDS if kind is timedelta and not float_seconds else UNLIMITED_VALUE
+    metadata = {"slurmlib.unlimited": str(largest)} if unlimited else None
+
+    def each(convert: Callable[[Any], Any]) -> list[Any]:
+        return [
+            None if v is None else largest if isinstance(v, Unlimited) else convert(v)
+            for v in values
+        ]
+
+    if kind is str:
+        return pa.array(values, pa.string()).dictionary_encode(), metadata
+    if kind is bool:
+        return pa.array(values, pa.bool_()), metadata
+    if kind is int:
+        return pa.array(each(int), pa.int64()), metadata
+    if kind is float:
+        return pa.array(values, pa.float64()), metadata
+    if kind is datetime:
+        return pa.array(values, pa.timestamp("s", tz="UTC")), metadata
+    if kind is timedelta:
+        if float_seconds:
+            micro = each(lambda v: v // timedelta(microseconds=1))
+            return pa.array(micro, pa.duration("us")), metadata
+        seconds = each(lambda v: int(v.total_seconds()))
+        return pa.array(seconds, pa.duration("s")), metadata
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        names = [None if v is None else v.name for v in values]
+        return pa.array(names, pa.string()).dictionary_encode(), metadata
+    if origin in (tuple, frozenset):
+        args = typing.get_args(kind)
+        item = args[0] if args else Any
+        item_type = {str: pa.string(), int: pa.int64()}.get(item)
+        if item_type is not None:
+            order: Callable[[Any], Any] = sorted if origin is frozenset else list
+            return pa.array([order(v) for v in values], pa.list_(item_type)), metadata
+    if origin is FrozenMap and typing.get_args(kind) == (str, int):
+        # Records of one message share their maps: each distinct one is converted once.
+        seen: dict[int, list[tuple[str, int]]] = {}
+        items = []
+        for v in values:
+            converted = seen.get(id(v))
+            if converted is None:
+                converted = seen[id(v)] = list(v.items())
+            items.append(converted)
+        return pa.array(items, pa.map_(pa.string(), pa.int64())), metadata
+    texts = [None if v is None else _json_text(v) for v in values]
+    return pa.array(texts, pa.string()), metadata
+
+
+def table(records: Sequence[Any], cls: type | None) -> Any:
+    """The records (all of class ``cls``) as a ``pyarrow.Table``; no columns when empty."""
+    import dataclasses
+
+    pa = _pyarrow()
+    if cls is None:
+        return pa.table({})
+    from ._bulk import no_collection
+
+    hints = typing.get_type_hints(cls)
+    float_seconds = bool(getattr(cls, "_float_seconds", False))
+    arrays, fields = [], []
+    # The columns' Python lists are a million containers for 50,000 jobs: as when records
+    # are built, collections would only walk them.
+    with no_collection():
+        for f in dataclasses.fields(cls):
+            values = list(map(operator.attrgetter(f.name), records))
+            array, metadata = _column(pa, hints[f.name], values, float_seconds)
+            arrays.append(array)
+            fields.append(pa.field(f.name, array.type, metadata=metadata))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def data_frame(arrow_table: Any) -> Any:
+    """An Arrow table as a pandas DataFrame."""
+    try:
+        import pandas  # noqa: F401
+    except ImportError as error:
+        raise ImportError(
+            f"Snapshot.to_pandas() needs pandas and pyarrow: {_EXTRA} pandas"
+        ) from error
+    return arrow_table.to_pandas()
