@@ -148,8 +148,6 @@ class Op(NamedIntEnum):
     MAP_STR = 6
     """``cache[string column]``: an immutable mapping (never a dict), which the records
     that have the same string share."""
-    DICT_STR = 6
-    """Another name of MAP_STR."""
 
 
 class FlagMode(NamedIntEnum):
