@@ -27,7 +27,11 @@ from .slurmtools import parsable, run, scontrol_oneliners
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "scripts" / "cluster"
-DAEMONS = ["munged", "mariadb", "slurmdbd", "slurmctld"] + [f"slurmd:node{i}" for i in range(1, 7)]
+DAEMONS = (
+    ["munged", "mariadb", "slurmdbd", "slurmctld"]
+    + [f"slurmd:node{i}" for i in range(1, 7)]
+    + ["slurmctld:other", "slurmd:onode1", "slurmd:onode2"]  # the second cluster
+)
 
 pytestmark = pytest.mark.cluster
 
@@ -90,18 +94,19 @@ def port_is_free(port: int) -> bool:
 
 
 def free_port_base(avoid: set[int]) -> int:
-    """A base port N with N..N+9 free and clear of the ports in ``avoid``.
+    """A base port N with N..N+12 free (what the test profile uses, the second cluster's
+    included) and clear of the ports in ``avoid``.
 
     The search starts 1000 above the main cluster's ports: runs beside other clusters (the
     matrix's chroots share the host's network) then look in different places, instead of
     racing for the same first free ports between checking and binding them.
     """
     start = min(avoid) // 10 * 10 + 1000 if avoid else 21000
-    for base in range(start, 40000, 10):
-        ports = set(range(base, base + 10))
+    for base in range(start, 40000, 20):
+        ports = set(range(base, base + 13))
         if not ports & avoid and all(port_is_free(p) for p in ports):
             return base
-    raise AssertionError("no 10 consecutive free ports found")
+    raise AssertionError("no 13 consecutive free ports found")
 
 
 def main_cluster_ports(seed: dict[str, Any]) -> set[int]:
@@ -112,6 +117,8 @@ def main_cluster_ports(seed: dict[str, Any]) -> set[int]:
         ports["mariadb"],
         ports["sink"],
         *ports["slurmd"].values(),
+        seed["other"]["ports"]["slurmctld"],
+        *seed["other"]["ports"]["slurmd"].values(),
     }
 
 
@@ -196,6 +203,7 @@ def test_every_daemon_listens_on_loopback_only(seed: dict[str, Any]) -> None:
                 listening.setdefault(int(port_hex, 16), set()).add(address)
     ports = seed["ports"]
     expected = {ports["slurmctld"], ports["slurmdbd"], ports["mariadb"], *ports["slurmd"].values()}
+    expected |= {seed["other"]["ports"]["slurmctld"], *seed["other"]["ports"]["slurmd"].values()}
     for port in expected:
         # 127.0.0.1 in /proc/net/tcp's little-endian hex.
         assert listening.get(port) == {"0100007F"}, f"port {port} listens on {listening.get(port)}"
@@ -390,7 +398,13 @@ def test_qos_have_real_limits(seed: dict[str, Any]) -> None:
 
 
 def test_association_limits_are_set(seed: dict[str, Any]) -> None:
-    rows = parsable("sacctmgr", "show", "assoc", "format=Account,User,GrpTRES,MaxJobs,MaxSubmit")
+    rows = parsable(
+        "sacctmgr",
+        "show",
+        "assoc",
+        f"cluster={seed['cluster']}",
+        "format=Account,User,GrpTRES,MaxJobs,MaxSubmit",
+    )
     account_rows = {r["Account"]: r for r in rows if not r["User"]}
     assert account_rows["physics"]["GrpTRES"] == "cpu=24"
     assert account_rows["chemistry"]["GrpTRES"] == "cpu=16"
