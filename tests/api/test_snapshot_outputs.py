@@ -125,8 +125,8 @@ def test_arrow_columns_have_the_documented_types(cluster: Cluster) -> None:
     assert schema.field("time_limit").type == pa.duration("s")
     assert schema.field("tres_requested").type == pa.map_(pa.string(), pa.int64())
     assert schema.field("node_names").type == pa.list_(pa.string())
-    frame = cluster.nodes().to_pandas()
-    assert list(frame["name"]) == [n.name for n in cluster.nodes()]
+    nodes = cluster.nodes()
+    assert list(nodes.to_pandas()["name"]) == [n.name for n in nodes]
 
 
 # --- immutability and hashing -------------------------------------------------------------
