@@ -54,6 +54,19 @@ def _members(hint: Any) -> tuple[set[Any], bool]:
     return allowed, nullable
 
 
+def _each_once(values: list[Any], convert: Callable[[Any], Any]) -> list[Any]:
+    """``convert`` of each value, once per distinct object: records of one message share
+    their sets and maps."""
+    seen: dict[int, Any] = {}
+    result = []
+    for v in values:
+        converted = seen.get(id(v))
+        if converted is None:
+            converted = seen[id(v)] = None if v is None else convert(v)
+        result.append(converted)
+    return result
+
+
 def _column(pa: Any, hint: Any, values: list[Any], float_seconds: bool) -> tuple[Any, Any]:
     """(the Arrow array, its field's metadata) of one field's values."""
     from .records import _json_text
@@ -96,17 +109,11 @@ def _column(pa: Any, hint: Any, values: list[Any], float_seconds: bool) -> tuple
         item = args[0] if args else Any
         item_type = {str: pa.string(), int: pa.int64()}.get(item)
         if item_type is not None:
-            order: Callable[[Any], Any] = sorted if origin is frozenset else list
-            return pa.array([order(v) for v in values], pa.list_(item_type)), metadata
+            if origin is frozenset:
+                values = _each_once(values, sorted)
+            return pa.array(values, pa.list_(item_type)), metadata
     if origin is FrozenMap and typing.get_args(kind) == (str, int):
-        # Records of one message share their maps: each distinct one is converted once.
-        seen: dict[int, list[tuple[str, int]]] = {}
-        items = []
-        for v in values:
-            converted = seen.get(id(v))
-            if converted is None:
-                converted = seen[id(v)] = list(v.items())
-            items.append(converted)
+        items = _each_once(values, lambda v: list(v.items()))
         return pa.array(items, pa.map_(pa.string(), pa.int64())), metadata
     texts = [None if v is None else _json_text(v) for v in values]
     return pa.array(texts, pa.string()), metadata
