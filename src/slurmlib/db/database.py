@@ -154,17 +154,36 @@ class Database:
     def _end_transaction(self, commit: bool) -> None:
         conn = self._connection()
         with native.api_lock:
-            # libslurm's commit takes a stale errno for its own failure: after a write
-            # slurmdbd refused, the refusal's ESLURM_ACCESS_DENIED made the next commit or
-            # rollback fail too (seen on 22.05).
-            ffi.errno = 0
-            rc = lib.slurmdb_connection_commit(conn, commit)
-            code = ffi.errno
+            # slurmdbd may close a connection on which it refused a write ("Security
+            # violation" in its log; seen on 24.11 and 26.05), ending its transaction with
+            # it. libslurm notices only when a later request gets no answer: SLURM_ERROR
+            # with no errno or an OS one (EAGAIN), never one of Slurm's own codes (from
+            # SLURM_UNEXPECTED_MSG_ERROR up). One or two requests fail so, at once, as the
+            # close and the reset arrive; the next reconnects and ends the new connection's
+            # empty transaction. A failure that took its time is a slurmdbd that does not
+            # answer: not tried again. The lines of the failed tries ("Getting response to
+            # message type") are taken so that they join no later error.
+            for left in reversed(range(_END_TRIES)):
+                started = time.monotonic()
+                rc, code = self._send_end(conn, commit)
+                lost = rc < 0 and code < lib.SLURM_UNEXPECTED_MSG_ERROR
+                if not (lost and left) or time.monotonic() - started > _END_RETRY_WITHIN:
+                    break
+                native.take_libslurm_log()
         self._dirty = False
         self._snapshot_since = None
         self._names = self._load_names()
         if rc != 0:
             raise _error(rc if rc > 0 else code, "committing" if commit else "rolling back")
+
+    @staticmethod
+    def _send_end(conn: Any, commit: bool) -> tuple[int, int]:
+        # libslurm's commit takes a stale errno for its own failure: after a write slurmdbd
+        # refused, the refusal's ESLURM_ACCESS_DENIED made the next commit or rollback fail
+        # too (seen on 22.05).
+        ffi.errno = 0
+        rc = int(lib.slurmdb_connection_commit(conn, commit))
+        return rc, ffi.errno
 
     def _connection(self) -> Any:
         if self._conn == ffi.NULL:
@@ -1152,6 +1171,11 @@ def _error(code: int, what: str) -> SlurmError:
         return _unavailable(code, what)
     return native.error_for(code, what)
 
+
+# Commit/rollback: tries on a connection slurmdbd closed, and how fast a failure must be
+# (seconds) to be one of those (see Database._end_transaction).
+_END_TRIES = 3
+_END_RETRY_WITHIN = 1.0
 
 # On a slurmdbd connection every failure to reach the peer means slurmdbd is not there.
 _DB_DOWN_CODES = {
