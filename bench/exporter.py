@@ -13,10 +13,13 @@ On the cluster of ``SLURM_CONF``, in this process (so the poller's CPU is measur
 
 - the finished-job counters' read from slurmdbd: CPU of a poll when nothing ended, and of
   the first poll over every job in accounting (as many newly ended jobs as the state has).
+- with several clusters in slurmdbd (``--clusters all``): one poller per cluster, the CPU
+  of each one's unchanged poll and the scrape of the one registry serving them all.
 
 Targets (issue "exporter"): a scrape < 50 ms; a poll with nothing changed < 5 ms of CPU;
 a finished-jobs poll <= 5 ms of CPU when nothing ended, <= 1 s for 10,000 newly ended jobs
-(reported when the state has that many).
+(reported when the state has that many); with several clusters, a scrape <= 50 ms and an
+unchanged poll <= 5 ms of CPU per cluster.
 Medians of N runs (scrapes: also the 95th percentile and the maximum).
 """
 
@@ -80,6 +83,60 @@ def finished_costs(repeat: int) -> dict[str, Any]:
             "cpu_ms": round(cold_cpu, 1),
             "wall_ms": round(cold_wall, 1),
             "cpu_us_per_job": round(cold_cpu * 1000 / jobs, 1) if jobs else None,
+        },
+    }
+
+
+def several_clusters(interval: float, repeat: int) -> dict[str, Any] | None:
+    """Every cluster slurmdbd knows a controller of, each polled by its own poller as
+    ``slurmlib exporter --clusters all`` polls them (None: there is only one)."""
+    names = [known.name for known in Cluster.known_clusters()]
+    if len(names) < 2:
+        return None
+    pollers = []
+    for name in names:
+        client = Cluster(cluster=name)
+        pollers.append(
+            Poller(
+                client,
+                interval,
+                probe_dbd=uses_slurmdbd(client),
+                slow_every=60.0,
+                cluster_label=True,
+                name=name,
+            )
+        )
+    per_cluster: dict[str, Any] = {}
+    for name, poller in zip(names, pollers, strict=True):
+        if not poller.poll().up:
+            per_cluster[name] = "controller down"
+            continue
+        _, cpus, _ = poll_costs(poller, repeat)
+        per_cluster[name] = {
+            "unchanged_poll_cpu_ms": round(statistics.median(cpus), 2) if cpus else None,
+            "polls": len(cpus),
+        }
+    registry = registry_for(*pollers)
+    server = serve(registry, "127.0.0.1", 0)
+    host, port = server.server_address[:2]
+    url = f"http://{host!s}:{port}/metrics"
+    scrape_ms(url, 1)
+    scrapes = scrape_ms(url, repeat)
+    server.shutdown()
+    cpus_ok = all(
+        isinstance(c, dict) and c["unchanged_poll_cpu_ms"] is not None
+        and c["unchanged_poll_cpu_ms"] <= 5
+        for c in per_cluster.values()
+    )  # fmt: skip
+    return {
+        "clusters": per_cluster,
+        "series": sum(len(f.samples) for f in registry.collect()),
+        "scrape": summary(scrapes),
+        "targets": {
+            f"{len(names)}-cluster scrape <= 50 ms": (
+                "PASS" if statistics.median(scrapes) <= 50 else "MISS"
+            ),
+            "unchanged poll <= 5 ms CPU per cluster": "PASS" if cpus_ok else "MISS",
         },
     }
 
@@ -189,6 +246,7 @@ def main() -> int:
             "cpu_ms": round(statistics.median(changed), 2) if changed else None,
         },
         "finished_jobs_poll": finished,
+        "several_clusters": several_clusters(interval, args.repeat),
         "scrape_idle": summary(idle),
         "scrape_while_polling": summary(busy),
         "targets": {

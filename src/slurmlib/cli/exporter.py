@@ -21,9 +21,12 @@ import threading
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .arguments import parse_duration, parse_time
+
+if TYPE_CHECKING:
+    from ..exporter import Poller
 
 DEFAULT_LISTEN = "127.0.0.1:9341"
 DEFAULT_INTERVAL = "15s"
@@ -108,6 +111,86 @@ def default_state_file() -> Path | None:
     return Path(directory) / "finished-jobs.json" if directory else None
 
 
+def cluster_names(given: str) -> list[str]:
+    """The clusters ``--clusters`` names (``all``: every one slurmdbd knows a controller of);
+    an unknown one is a usage error."""
+    from ..errors import InvalidCluster
+    from .clusters import _names
+
+    try:
+        return _names(given)
+    except InvalidCluster as exc:
+        raise ValueError(exc.message) from None
+
+
+def state_file_of(path: Path, name: str) -> Path:
+    """The finished-job state file of cluster ``name`` under ``--clusters``: ``path`` itself
+    for the configuration's own cluster (its cursor survives a switch to ``--clusters``),
+    ``path`` with ``.NAME`` before its suffix for the others."""
+    from .._working import local_name
+
+    if name == local_name():
+        return path
+    return path.with_name(f"{path.stem}.{name}{path.suffix}")
+
+
+def make_poller(
+    args: argparse.Namespace,
+    out: Any,
+    name: str | None,
+    interval: float,
+    slow_every: float,
+    lag: float,
+    since: datetime | None,
+) -> Poller:
+    """The poller of one cluster (None: the configuration's, labelled as its controller
+    names itself), with its own client, slurmdbd connection and finished-job counters."""
+    from ..cluster import Cluster
+    from ..exporter import FinishedJobs, Poller
+
+    cluster = Cluster(cluster=name)
+    config = controller_config(cluster)
+    hidden = hidden_by_private_data(config)
+    if args.user_labels is None:
+        user_labels = not hidden
+        if hidden:
+            whose = f"cluster {name}: " if name is not None else ""
+            out.errors.write(
+                f"slurmlib exporter: {whose}PrivateData hides {', '.join(hidden)}: no "
+                "per-user series (--user-labels to export them all the same)\n"
+            )
+    else:
+        user_labels = args.user_labels
+    dbd = not args.no_dbd and uses_slurmdbd(cluster, config)
+    finished = None
+    if dbd and not args.no_finished_jobs:
+        state_file = Path(args.state_file) if args.state_file else default_state_file()
+        if name is None:
+            owner = config.cluster_name if config is not None else None
+        else:
+            owner = name
+            if state_file is not None:
+                state_file = state_file_of(state_file, name)
+        finished = FinishedJobs(
+            user_labels=user_labels,
+            state_file=state_file,
+            cluster=owner,
+            lag=lag,
+            since=since,
+            clusters=name,
+        )
+    return Poller(
+        cluster,
+        interval,
+        user_labels=user_labels,
+        probe_dbd=dbd,
+        slow_every=slow_every,
+        finished=finished,
+        cluster_label=not args.no_cluster_label,
+        name=name,
+    )
+
+
 def run(args: argparse.Namespace, out: Any) -> int:
     try:
         import prometheus_client  # noqa: F401
@@ -120,48 +203,20 @@ def run(args: argparse.Namespace, out: Any) -> int:
     lag = parse_interval(args.finished_lag, "--finished-lag", zero=True)
     since = parse_since(args.finished_since) if args.finished_since else None
 
-    from ..cluster import Cluster
-    from ..exporter import FinishedJobs, Poller, registry_for, serve
+    from ..exporter import registry_for, serve
 
-    cluster = Cluster()
-    config = controller_config(cluster)
-    hidden = hidden_by_private_data(config)
-    if args.user_labels is None:
-        user_labels = not hidden
-        if hidden:
-            out.errors.write(
-                f"slurmlib exporter: PrivateData hides {', '.join(hidden)}: no per-user "
-                "series (--user-labels to export them all the same)\n"
-            )
-    else:
-        user_labels = args.user_labels
-    dbd = not args.no_dbd and uses_slurmdbd(cluster, config)
-    finished = None
-    if dbd and not args.no_finished_jobs:
-        state_file = Path(args.state_file) if args.state_file else default_state_file()
-        finished = FinishedJobs(
-            user_labels=user_labels,
-            state_file=state_file,
-            cluster=config.cluster_name if config is not None else None,
-            lag=lag,
-            since=since,
-        )
-    poller = Poller(
-        cluster,
-        interval,
-        user_labels=user_labels,
-        probe_dbd=dbd,
-        slow_every=slow_every,
-        finished=finished,
-        cluster_label=not args.no_cluster_label,
-    )
-    registry = registry_for(poller)
+    names = cluster_names(args.clusters) if args.clusters is not None else None
+    if names is not None and len(names) > 1 and args.no_cluster_label:
+        raise ValueError("--no-cluster-label: the series of several clusters need it")
+    targets: list[str | None] = list(names) if names is not None else [None]
+    pollers = [make_poller(args, out, name, interval, slow_every, lag, since) for name in targets]
+    registry = registry_for(*pollers)
     if args.once:
         from prometheus_client import generate_latest
 
-        state = poller.poll()
+        up = [poller.poll().up for poller in pollers]
         out.stream.write(generate_latest(registry).decode())
-        return 0 if state.up else 1
+        return 0 if all(up) else 1
 
     logging.basicConfig(format="slurmlib exporter: %(message)s", stream=out.errors)
     try:
@@ -185,15 +240,17 @@ def run(args: argparse.Namespace, out: Any) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    poller.start()
+    for poller in pollers:
+        poller.start()
     try:
         while not stopping.wait(3600):
             pass
     finally:
         server.shutdown()
-        # A poll may be waiting out the controller's timeout: the thread is a daemon, so
-        # the process does not wait for it.
-        poller.stop(timeout=1)
+        # A poll may be waiting out the controller's timeout: the threads are daemons, so
+        # the process does not wait for them.
+        for poller in pollers:
+            poller.stop(timeout=1)
     return 0
 
 
@@ -242,6 +299,14 @@ def add_parser(sub: Any, summary: str) -> None:
         dest="user_labels",
         action="store_true",
         help="per-user series even when PrivateData hides jobs, users, accounts or usage",
+    )
+    parser.add_argument(
+        "-M",
+        "--clusters",
+        metavar="NAME[,NAME...]|all",
+        help="poll these clusters of the same slurmdbd side by side (all: every one), "
+        "each series labelled with its cluster, one /metrics serving them all; default: "
+        "the cluster of the configuration",
     )
     parser.add_argument(
         "--no-cluster-label",

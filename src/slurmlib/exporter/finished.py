@@ -68,6 +68,7 @@ class JobReader(Protocol):
         start: datetime | None = ...,
         end: datetime | None = ...,
         states: Iterable[JobState | str] | None = ...,
+        clusters: str | Iterable[str] | None = ...,
         with_steps: bool = ...,
     ) -> tuple[DbJob, ...]: ...
 
@@ -96,8 +97,9 @@ class FinishedJobs:
 
     ``state_file``: where the cursor and the counts persist (None: nowhere). ``since``:
     where counting begins when no state file says (default: now). ``lag``: seconds behind
-    now that a window ends. ``cluster``: the cluster a state file must be of. ``clock``:
-    Unix time (for tests).
+    now that a window ends. ``cluster``: the cluster a state file must be of. ``clusters``:
+    the cluster whose jobs are counted (None: the configuration's). ``clock``: Unix time
+    (for tests).
     """
 
     def __init__(
@@ -108,6 +110,7 @@ class FinishedJobs:
         cluster: str | None = None,
         lag: float = 10.0,
         since: datetime | None = None,
+        clusters: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if lag < 0:
@@ -115,6 +118,7 @@ class FinishedJobs:
         self.user_labels = user_labels
         self.state_file = state_file
         self.cluster = cluster
+        self.clusters = clusters
         self.lag = lag
         self.clock = clock
         self.labels = ("state", "partition", "account", *(("user",) if user_labels else ()))
@@ -143,6 +147,7 @@ class FinishedJobs:
             start=_utc(self.cursor),
             end=_utc(until),
             states=ENDED_STATES,
+            clusters=self.clusters,
             with_steps=False,
         )
         # A job that ends within a second or so of its start reaches slurmdbd in pieces: its

@@ -171,10 +171,14 @@ class Poller:
         slow_every: float = 0.0,
         finished: FinishedJobs | None = None,
         cluster_label: bool = False,
+        name: str | None = None,
     ) -> None:
         """``finished``: counters of ended jobs to bring up to date from slurmdbd at every
         poll. ``cluster_label``: a ``cluster`` label (the controller's ClusterName) on every
-        series, so that one Prometheus can tell several clusters' exporters apart."""
+        series, so that one Prometheus can tell several clusters' exporters apart.
+        ``name``: the label's value from the start instead of the controller's answer, so
+        that a poller among several whose controller is down still says whose
+        ``slurm_up`` is 0."""
         if not interval > 0:
             raise ValueError(f"the poll interval must be positive, not {interval!r}")
         self.cluster = cluster
@@ -183,8 +187,12 @@ class Poller:
         self.probe_dbd = probe_dbd
         self.finished = finished
         self.cluster_label = cluster_label
-        self.labels: Mapping[str, str] = MappingProxyType({})
+        self.labels: Mapping[str, str] = MappingProxyType(
+            {"cluster": name} if cluster_label and name else {}
+        )
         """The labels put on every series: ``cluster`` once the controller has named it."""
+        # Among several pollers, each one's warnings say whose controller they are about.
+        self._who = f"{name}: " if name else ""
         self._dbd: Database | None = None
         self.state = PollState()
         self._stop = threading.Event()
@@ -211,12 +219,12 @@ class Poller:
             except UNREACHABLE as exc:
                 errors[source.name] = errors.get(source.name, 0) + 1
                 if previous.up or previous.polls == 0:
-                    log.warning("controller unreachable: %s", exc)
+                    log.warning("%scontroller unreachable: %s", self._who, exc)
                 reached = complete = False
                 break
             except SlurmError as exc:
                 errors[source.name] = errors.get(source.name, 0) + 1
-                log.warning("%s: %s", source.name, exc)
+                log.warning("%s%s: %s", self._who, source.name, exc)
                 complete = False
                 continue
             if old is not None and _same(old.inputs, inputs) and old.built.labels is self.labels:
@@ -225,7 +233,7 @@ class Poller:
                 built = self._labelled(source.build(*inputs))
             sources[source.name] = SourceState(built, inputs, started)
         if reached and not previous.up and previous.polls:
-            log.warning("controller reachable again")
+            log.warning("%scontroller reachable again", self._who)
         dbd_up = self._dbd_answers(previous.dbd_up) if self.probe_dbd else None
         counting = self.finished is not None and dbd_up is not False
         if counting and not self._count_finished(sources, started):
@@ -275,7 +283,7 @@ class Poller:
                 self._dbd = connect()
             reading = self.finished.poll(self._dbd)
         except SlurmError as exc:
-            log.warning("finished jobs: %s", exc)
+            log.warning("%sfinished jobs: %s", self._who, exc)
             self._close_dbd()
             return False
         if old is not None and not reading.counted and old.built.labels is self.labels:

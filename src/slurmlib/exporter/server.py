@@ -2,11 +2,14 @@
 
 The collector reads the poller's last published state and never calls into Slurm: a
 scrape costs the rendering of families that are already built, plus a few families that
-depend on the clock (the data's age, the pending jobs' ages).
+depend on the clock (the data's age, the pending jobs' ages). With one poller per cluster,
+a scrape serves them all: the families of the same name are merged into one, since the
+text format allows each name once.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Iterator
 from wsgiref.simple_server import WSGIServer
@@ -23,21 +26,43 @@ __all__ = ["SlurmCollector", "exporter_metrics", "registry_for", "serve"]
 
 
 class SlurmCollector:
-    """A prometheus_client collector serving a :class:`Poller`'s cached state."""
+    """A prometheus_client collector serving the cached state of one :class:`Poller`, or
+    of several (one per cluster, each labelling its series with its cluster)."""
 
-    def __init__(self, poller: Poller) -> None:
+    def __init__(self, poller: Poller, *others: Poller) -> None:
         self.poller = poller
+        self.pollers = (poller, *others)
 
     def collect(self) -> Iterator[Metric]:
-        state = self.poller.state  # one read: every family of a scrape is from one poll
         now = time.time()
-        yield from with_labels(
-            exporter_metrics(state, now, self.poller.interval), self.poller.labels
-        )
-        for source in state.sources.values():
-            yield from source.built.families
-            if source.built.live is not None:
-                yield from source.built.live(now)
+        if len(self.pollers) == 1:
+            yield from _families(self.poller, now)
+            return
+        merged: dict[str, Metric] = {}
+        copied: set[str] = set()
+        for poller in self.pollers:
+            for family in _families(poller, now):
+                first = merged.get(family.name)
+                if first is None:
+                    merged[family.name] = family
+                elif family.samples:
+                    # A copy: the families are the pollers' cached ones, shared by scrapes.
+                    if family.name not in copied:
+                        first = copy.copy(first)
+                        first.samples = list(first.samples)
+                        merged[family.name] = first
+                        copied.add(family.name)
+                    first.samples.extend(family.samples)
+        yield from merged.values()
+
+
+def _families(poller: Poller, now: float) -> Iterator[Metric]:
+    state = poller.state  # one read: every family of a scrape is from one poll
+    yield from with_labels(exporter_metrics(state, now, poller.interval), poller.labels)
+    for source in state.sources.values():
+        yield from source.built.families
+        if source.built.live is not None:
+            yield from source.built.live(now)
 
 
 def exporter_metrics(state: PollState, now: float, interval: float) -> list[Metric]:
@@ -119,10 +144,11 @@ def exporter_metrics(state: PollState, now: float, interval: float) -> list[Metr
     return families
 
 
-def registry_for(poller: Poller) -> CollectorRegistry:
-    """A registry with the Slurm collector and the exporter process' own CPU and memory."""
+def registry_for(poller: Poller, *others: Poller) -> CollectorRegistry:
+    """A registry with the Slurm collector of every poller given and the exporter
+    process' own CPU and memory."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(SlurmCollector(poller))
+    registry.register(SlurmCollector(poller, *others))
     ProcessCollector(registry=registry)
     return registry
 
