@@ -15,6 +15,7 @@ It holds what every higher layer needs from C:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import errno as _errno
 import fcntl
 import json
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from collections import deque
 from functools import cache
 from pathlib import Path
@@ -52,9 +54,11 @@ __all__ = [
     "built_version",
     "capabilities",
     "check",
+    "close_before_fini",
     "errno_name",
     "error_for",
     "ffi",
+    "finalised",
     "init",
     "initialised_config",
     "lib",
@@ -475,6 +479,20 @@ def _check_controller_hosts(path: Path) -> None:
     raise ControllerUnreachable(f"cannot resolve the controller host(s) of {path} now ({said})")
 
 
+_close_before_fini: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def close_before_fini(owner: Any) -> None:
+    """Have ``owner.close()`` run at exit before ``slurm_fini`` (an accounting connection
+    left open): closed after it, its C state would be freed from under it."""
+    _close_before_fini.add(owner)
+
+
+def finalised() -> bool:
+    """True once ``slurm_fini`` has run at exit: from then on nothing may call libslurm."""
+    return _finalised
+
+
 def _fini() -> None:
     global _finalised
     with api_lock:
@@ -482,6 +500,10 @@ def _fini() -> None:
         # may be inside one while the process exits: then Slurm's state is left to the
         # exit instead of being freed under that call.
         if not _finalised and threading.active_count() == 1:
+            for owner in list(_close_before_fini):
+                # The process is ending: what a failed close leaves, the exit reclaims.
+                with contextlib.suppress(Exception):
+                    owner.close()
             _finalised = True
             lib.slurm_fini()
 

@@ -96,6 +96,7 @@ class Database:
         if conn == ffi.NULL:
             raise _unavailable(code, "connecting to slurmdbd")
         self._conn = conn
+        native.close_before_fini(self)
         try:
             self._names = self._load_names()
         except BaseException:
@@ -141,6 +142,8 @@ class Database:
         with native.api_lock:
             holder = ffi.new("void **", self._conn)
             self._conn = ffi.NULL
+            if native.finalised():
+                return  # after slurm_fini at exit: libslurm's state is gone, nothing to end
             lib.slurmdb_connection_close(holder)
 
     def commit(self) -> None:
