@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 
@@ -79,3 +82,36 @@ def settled(
             return before, mine
         time.sleep(0.5)
     raise AssertionError("the cluster kept changing: no stable state to compare")
+
+
+@contextlib.contextmanager
+def other_controller_stopped(seed: dict[str, Any]) -> Iterator[None]:
+    """The second cluster's slurmctld stopped (it saves its state), then started again and
+    registered in slurmdbd before the block's caller goes on."""
+    pid = int((Path(seed["dir"]) / "run" / "other-slurmctld.pid").read_text().strip())
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+        time.sleep(0.1)
+    try:
+        yield
+    finally:
+        subprocess.run(
+            ["slurmctld"],
+            env={**os.environ, "SLURM_CONF": seed["other"]["slurm_conf"]},
+            check=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=60,
+        )
+        port = str(seed["other"]["ports"]["slurmctld"])
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            listed = run("sacctmgr", "-n", "-P", "list", "cluster", "other", "format=ControlPort")
+            ping = run("scontrol", "-M", "other", "ping", check=False)
+            if listed.stdout.strip() == port and "UP" in ping.stdout:
+                break
+            time.sleep(0.5)
+        else:
+            raise AssertionError("other's slurmctld did not come back within 60 s")

@@ -8,12 +8,9 @@ reference. The test that stops other's controller restarts it before it ends.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +20,7 @@ import pytest
 from slurmlib import Cluster, JobSpec
 from slurmlib.db import Database
 from slurmlib.errors import ControllerUnreachable, InvalidCluster, NotFound
-from tests.slurmtools import run
+from tests.slurmtools import other_controller_stopped, run
 
 TAG = "t-clusters"
 
@@ -208,43 +205,12 @@ def test_two_threads_loading_two_clusters_at_once_each_get_their_own(
 # --- a controller that stops --------------------------------------------------------------
 
 
-def _other_ctld_pid(seed: dict[str, Any]) -> int:
-    pidfile = Path(seed["dir"]) / "run" / "other-slurmctld.pid"
-    return int(pidfile.read_text().strip())
-
-
 @pytest.fixture
 def other_stopped(seed: dict[str, Any], other: Cluster) -> Iterator[None]:
-    """Other's slurmctld stopped (it saves its state), then started again and registered."""
+    """Other's slurmctld stopped, then started again and registered."""
     other.ping()
-    pid = _other_ctld_pid(seed)
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
-        time.sleep(0.1)
-    try:
+    with other_controller_stopped(seed):
         yield
-    finally:
-        conf = seed["other"]["slurm_conf"]
-        subprocess.run(
-            ["slurmctld"],
-            env={**os.environ, "SLURM_CONF": conf},
-            check=True,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            timeout=60,
-        )
-        port = str(seed["other"]["ports"]["slurmctld"])
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            listed = run("sacctmgr", "-n", "-P", "list", "cluster", "other", "format=ControlPort")
-            ping = run("scontrol", "-M", "other", "ping", check=False)
-            if listed.stdout.strip() == port and "UP" in ping.stdout:
-                break
-            time.sleep(0.5)
-        else:
-            pytest.fail("other's slurmctld did not come back within 60 s")
 
 
 def test_a_stopped_controller_fails_its_cluster_only(

@@ -9,9 +9,6 @@ starts it again before it ends.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from ..slurmtools import run
+from ..slurmtools import other_controller_stopped, run
 from .scrape import Exporter, Scrape, run_slurmlib, running_exporter
 
 pytestmark = pytest.mark.cluster
@@ -154,34 +151,9 @@ def test_several_clusters_need_their_label(slurm_conf: Path) -> None:
 
 @pytest.fixture
 def other_stopped(seed: dict[str, Any]) -> Iterator[None]:
-    """Other's slurmctld stopped (it saves its state), then started again and registered."""
-    pid = int((Path(seed["dir"]) / "run" / "other-slurmctld.pid").read_text().strip())
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
-        time.sleep(0.1)
-    try:
+    """Other's slurmctld stopped, then started again and registered."""
+    with other_controller_stopped(seed):
         yield
-    finally:
-        subprocess.run(
-            ["slurmctld"],
-            env={**os.environ, "SLURM_CONF": seed["other"]["slurm_conf"]},
-            check=True,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            timeout=60,
-        )
-        port = str(seed["other"]["ports"]["slurmctld"])
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            listed = run("sacctmgr", "-n", "-P", "list", "cluster", "other", "format=ControlPort")
-            ping = run("scontrol", "-M", "other", "ping", check=False)
-            if listed.stdout.strip() == port and "UP" in ping.stdout:
-                break
-            time.sleep(0.5)
-        else:
-            pytest.fail("other's slurmctld did not come back within 60 s")
 
 
 @pytest.fixture
