@@ -21,7 +21,7 @@ from ..errors import (
 )
 from ..native import capabilities, ffi, lib
 from ..states import JobState
-from . import _convert, _lists, _nodelay, _usage, _write
+from . import _convert, _lists, _nodelay, _settings, _usage
 from ._structs import Built
 from .records import (
     Account,
@@ -749,8 +749,8 @@ class Database:
         """Add a QoS with limits; settings are the fields of :class:`QoS` (``priority``,
         ``flags``, ``preempt`` (QoS names), ``grp_tres`` (``{"cpu": 8}``), ``max_wall_per_job``
         (timedelta), ...)."""
-        _write.check_text("name", name)
-        checked = _write.plan(_write.QOS_FIELDS, settings, self._names, "add_qos")
+        _settings.check_text("name", name)
+        checked = _settings.plan(_settings.QOS_FIELDS, settings, self._names, "add_qos")
         record = Built("slurmdb_qos_rec_t")
         lib.slurmdb_init_qos_rec(record.ptr, False, lib.NO_VAL)
         record.text("name", name)
@@ -760,8 +760,8 @@ class Database:
 
     def modify_qos(self, names: Iterable[str] | str, **settings: Any) -> tuple[str, ...]:
         """Change the given settings of existing QoS; returns the QoS Slurm changed."""
-        wanted = _write.check_names("names", names)
-        checked = _write.plan(_write.QOS_FIELDS, settings, self._names, "modify_qos")
+        wanted = _settings.check_names("names", names)
+        checked = _settings.plan(_settings.QOS_FIELDS, settings, self._names, "modify_qos")
         if not checked.steps:
             raise ValueError("modify_qos: nothing to change")
         self._require_qos(wanted)
@@ -776,7 +776,7 @@ class Database:
 
     def remove_qos(self, names: Iterable[str] | str) -> tuple[str, ...]:
         """Remove QoS; returns the names Slurm removed."""
-        wanted = _write.check_names("names", names)
+        wanted = _settings.check_names("names", names)
         self._require_qos(wanted)
         with Built("slurmdb_qos_cond_t") as cond:
             cond.strings("name_list", wanted)
@@ -809,18 +809,20 @@ class Database:
     ) -> None:
         """Add an account under ``parent``, with its association on the cluster (the local
         one by default) carrying ``limits`` (fields of :class:`Association`)."""
-        _write.check_text("name", name)
-        _write.check_text("parent", parent)
-        where = _write.check_text("cluster", cluster or self.cluster_name)
-        checked = _write.plan(_write.ASSOC_FIELDS, limits, self._names, "add_account")
+        _settings.check_text("name", name)
+        _settings.check_text("parent", parent)
+        where = _settings.check_text("cluster", cluster or self.cluster_name)
+        checked = _settings.plan(_settings.ASSOC_FIELDS, limits, self._names, "add_account")
         self._require_accounts([parent])
         account = Built("slurmdb_account_rec_t")
         account.text("name", name)
         # sacctmgr's defaults: the name describes the account; the organization is the
         # parent's name, or the account's own under root.
-        account.text("description", _write.check_text("description", description or name))
+        account.text("description", _settings.check_text("description", description or name))
         default_org = name if parent == "root" else parent
-        account.text("organization", _write.check_text("organization", organization or default_org))
+        account.text(
+            "organization", _settings.check_text("organization", organization or default_org)
+        )
         self._added(lib.slurmdb_accounts_add, [account], f"adding account {name}")
         assoc = _new_assoc(where, name, None, None, parent)
         checked.apply(assoc)
@@ -830,7 +832,7 @@ class Database:
         self, name: str, *, description: str | None = None, organization: str | None = None
     ) -> tuple[str, ...]:
         """Change an account's description or organization; returns what Slurm changed."""
-        _write.check_text("name", name)
+        _settings.check_text("name", name)
         if description is None and organization is None:
             raise ValueError("modify_account: nothing to change")
         self._require_accounts([name])
@@ -838,9 +840,9 @@ class Database:
             assoc = cond.nested("assoc_cond", "slurmdb_assoc_cond_t")
             assoc.strings("acct_list", [name])
             if description is not None:
-                rec.text("description", _write.check_text("description", description))
+                rec.text("description", _settings.check_text("description", description))
             if organization is not None:
-                rec.text("organization", _write.check_text("organization", organization))
+                rec.text("organization", _settings.check_text("organization", organization))
             return self._changed(
                 lambda: lib.slurmdb_accounts_modify(self._conn, cond.ptr, rec.ptr),
                 f"modifying account {name}",
@@ -848,7 +850,7 @@ class Database:
 
     def remove_account(self, names: Iterable[str] | str) -> tuple[str, ...]:
         """Remove accounts (and their associations); returns what Slurm removed."""
-        wanted = _write.check_names("names", names)
+        wanted = _settings.check_names("names", names)
         self._require_accounts(wanted)
         with Built("slurmdb_account_cond_t") as cond:
             assoc = cond.nested("assoc_cond", "slurmdb_assoc_cond_t")
@@ -871,16 +873,16 @@ class Database:
     ) -> None:
         """Add a user with an association in each of ``accounts`` (the first is the default
         account unless ``default_account`` says otherwise), carrying ``limits``."""
-        _write.check_text("name", name)
-        in_accounts = _write.check_names("accounts", accounts)
-        default = _write.check_text("default_account", default_account or in_accounts[0])
+        _settings.check_text("name", name)
+        in_accounts = _settings.check_names("accounts", accounts)
+        default = _settings.check_text("default_account", default_account or in_accounts[0])
         if default not in in_accounts:
             raise ValueError(f"default_account {default!r} is not one of accounts {in_accounts}")
         level = _admin_level(admin_level)
-        where = _write.check_text("cluster", cluster or self.cluster_name)
+        where = _settings.check_text("cluster", cluster or self.cluster_name)
         if partition is not None:
-            _write.check_text("partition", partition)
-        checked = _write.plan(_write.ASSOC_FIELDS, limits, self._names, "add_user")
+            _settings.check_text("partition", partition)
+        checked = _settings.plan(_settings.ASSOC_FIELDS, limits, self._names, "add_user")
         self._require_accounts(in_accounts)
         user = Built("slurmdb_user_rec_t")
         user.text("name", name)
@@ -899,13 +901,13 @@ class Database:
         self, name: str, *, default_account: str | None = None, admin_level: str | None = None
     ) -> tuple[str, ...]:
         """Change a user's default account or administrator level."""
-        _write.check_text("name", name)
+        _settings.check_text("name", name)
         level = _admin_level(admin_level)
         if default_account is None and level is None:
             raise ValueError("modify_user: nothing to change")
         self._require_users([name])
         if default_account is not None:
-            self._require_accounts([_write.check_text("default_account", default_account)])
+            self._require_accounts([_settings.check_text("default_account", default_account)])
         with Built("slurmdb_user_cond_t") as cond, Built("slurmdb_user_rec_t") as rec:
             assoc = cond.nested("assoc_cond", "slurmdb_assoc_cond_t")
             assoc.strings("user_list", [name])
@@ -918,7 +920,7 @@ class Database:
 
     def remove_user(self, names: Iterable[str] | str) -> tuple[str, ...]:
         """Remove users and all their associations."""
-        wanted = _write.check_names("names", names)
+        wanted = _settings.check_names("names", names)
         self._require_users(wanted)
         with Built("slurmdb_user_cond_t") as cond:
             assoc = cond.nested("assoc_cond", "slurmdb_assoc_cond_t")
@@ -938,12 +940,12 @@ class Database:
         **limits: Any,
     ) -> None:
         """Give an existing user an association in another account (or partition)."""
-        _write.check_text("account", account)
-        _write.check_text("user", user)
+        _settings.check_text("account", account)
+        _settings.check_text("user", user)
         if partition is not None:
-            _write.check_text("partition", partition)
-        where = _write.check_text("cluster", cluster or self.cluster_name)
-        checked = _write.plan(_write.ASSOC_FIELDS, limits, self._names, "add_association")
+            _settings.check_text("partition", partition)
+        where = _settings.check_text("cluster", cluster or self.cluster_name)
+        checked = _settings.plan(_settings.ASSOC_FIELDS, limits, self._names, "add_association")
         self._require_accounts([account])
         self._require_users([user])
         assoc = _new_assoc(where, account, user, partition, None)
@@ -966,13 +968,13 @@ class Database:
         associations, like every other write (slurmdbd itself answers such a user "nothing
         changed", not a refusal).
         """
-        self._require_accounts([_write.check_text("account", account)])
+        self._require_accounts([_settings.check_text("account", account)])
         if user is not None:
-            self._require_users([_write.check_text("user", user)])
+            self._require_users([_settings.check_text("user", user)])
         if partition is not None:
-            _write.check_text("partition", partition)
-        where = _write.check_text("cluster", cluster or self.cluster_name)
-        checked = _write.plan(_write.ASSOC_FIELDS, limits, self._names, "modify_association")
+            _settings.check_text("partition", partition)
+        where = _settings.check_text("cluster", cluster or self.cluster_name)
+        checked = _settings.plan(_settings.ASSOC_FIELDS, limits, self._names, "modify_association")
         if not checked.steps:
             raise ValueError("modify_association: nothing to change")
         with Built("slurmdb_assoc_cond_t") as cond, Built("slurmdb_assoc_rec_t") as rec:
@@ -997,11 +999,11 @@ class Database:
         cluster: str | None = None,
     ) -> tuple[str, ...]:
         """Remove a user's association in an account."""
-        self._require_accounts([_write.check_text("account", account)])
-        self._require_users([_write.check_text("user", user)])
+        self._require_accounts([_settings.check_text("account", account)])
+        self._require_users([_settings.check_text("user", user)])
         if partition is not None:
-            _write.check_text("partition", partition)
-        where = _write.check_text("cluster", cluster or self.cluster_name)
+            _settings.check_text("partition", partition)
+        where = _settings.check_text("cluster", cluster or self.cluster_name)
         with Built("slurmdb_assoc_cond_t") as cond:
             _assoc_cond(cond, where, account, user, partition)
             return self._changed(
@@ -1011,8 +1013,8 @@ class Database:
 
     def add_coordinator(self, accounts: Iterable[str] | str, users: Iterable[str] | str) -> None:
         """Make ``users`` coordinators of ``accounts``."""
-        acct_names = _write.check_names("accounts", accounts)
-        user_names = _write.check_names("users", users)
+        acct_names = _settings.check_names("accounts", accounts)
+        user_names = _settings.check_names("users", users)
         self._require_accounts(acct_names)
         self._require_users(user_names)
         with Built("slurmdb_user_cond_t") as cond:
@@ -1035,8 +1037,8 @@ class Database:
         self, accounts: Iterable[str] | str, users: Iterable[str] | str
     ) -> tuple[str, ...]:
         """Take ``users``' coordinator role on ``accounts`` away."""
-        acct_names = _write.check_names("accounts", accounts)
-        user_names = _write.check_names("users", users)
+        acct_names = _settings.check_names("accounts", accounts)
+        user_names = _settings.check_names("users", users)
         self._require_accounts(acct_names)
         self._require_users(user_names)
         with Built("slurmdb_user_cond_t") as cond:

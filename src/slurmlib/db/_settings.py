@@ -1,4 +1,10 @@
-"""Check what a caller asks to write, then set it on the C record.
+"""The settings a write takes, declared once: each keyword's C field and kind, checked and
+then set on the C record.
+
+:data:`QOS_FIELDS` are the keywords of ``add_qos`` and ``modify_qos``; :data:`ASSOC_FIELDS`
+the limits of an association, taken by ``add_account``, ``add_user``, ``add_association``
+and ``modify_association``. A new setting is one line here, and every write that takes it
+knows it (an unknown keyword raises ``TypeError`` listing the known ones).
 
 Every value is checked — type, range, NUL bytes, TRES and QoS names — before any record is
 built, so a bad argument raises ``ValueError``/``TypeError`` naming the field and nothing
