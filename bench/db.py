@@ -39,11 +39,11 @@ PAIRED = """
 import gc, json, sys, time
 from datetime import UTC, datetime
 from slurmlib import db
-from slurmlib.db import database
+from slurmlib.db import _connection
 from slurmlib.native import ffi, lib
 
 start, end, steps, runs = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1", int(sys.argv[4])
-database.SNAPSHOT_SECONDS = float("inf")
+_connection.SNAPSHOT_SECONDS = float("inf")
 conn = db.connect()
 
 def bare():

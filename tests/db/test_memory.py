@@ -40,14 +40,14 @@ LOOP = """
     ]
 
     from slurmlib.db._structs import Built
-    from slurmlib.db.database import _set_step_list
+    from slurmlib.db._filters import set_step_list
 
     def build_and_release():
         with Built("slurmdb_job_cond_t") as cond:
             cond.strings("acct_list", ["physics", "chemistry", "science"])
             cond.strings("userid_list", ["1001", "1002"])
             cond.text("used_nodes", "node[1-4]")
-            keep = _set_step_list(cond, [1, 2, 3])
+            keep = set_step_list(cond, [1, 2, 3])
         with Built("slurmdb_user_cond_t") as cond:
             inner = cond.nested("assoc_cond", "slurmdb_assoc_cond_t")
             inner.strings("user_list", ["alice", "bob"])

@@ -324,7 +324,7 @@ def test_an_exit_code_of_128_or_more_is_kept_as_the_shell_gave_it(conn: db.Datab
             "slurmdbd to record the job's end",
             lambda: [r["State"] for r in sacct("State", "-X", "-j", str(job_id))] == ["FAILED"],
         )
-        time.sleep(db.database.SNAPSHOT_SECONDS)
+        time.sleep(db._connection.SNAPSHOT_SECONDS)
         (job,) = conn.jobs(job_ids=[job_id])
         batch = next(s for s in job.steps if s.step == "batch")
         assert (job.exit_code, job.exit_signal) == (batch.exit_code, batch.exit_signal) == (130, 0)
@@ -448,7 +448,7 @@ def test_pending_array_tasks_are_what_sacct_shows(conn: db.Database) -> None:
             lambda: len(sacct("JobIDRaw", "-X", "-j", wanted, "-S", "2000-01-01")) == 3,
         )
         # A kept connection's reads share a snapshot for up to SNAPSHOT_SECONDS.
-        time.sleep(db.database.SNAPSHOT_SECONDS)
+        time.sleep(db._connection.SNAPSHOT_SECONDS)
         rows = sacct("JobID,JobIDRaw", "-X", "-j", wanted, "-S", "2000-01-01")
         expected = {int(r["JobIDRaw"]): r["JobID"].split("_[", 1)[1].rstrip("]") for r in rows}
         got = {j.job_id: j.array_tasks for j in conn.jobs(job_ids=ids, start=LONG_AGO)}

@@ -197,14 +197,14 @@ def test_a_long_lived_connection_reads_what_others_commit(cleanup: Cleanup) -> N
     with db.connect() as reader:
         assert reader.qos(names=[name]) == ()
         run("sacctmgr", "-i", "add", "qos", name)
-        time.sleep(db.database.SNAPSHOT_SECONDS + 0.2)
+        time.sleep(db._connection.SNAPSHOT_SECONDS + 0.2)
         assert [q.name for q in reader.qos(names=[name])] == [name]
         # Under its own pending writes it keeps one view: the snapshot is not ended.
         other = f"{PREFIX}_later2"
         cleanup.qos.append(other)
         reader.modify_qos(name, priority=7)
         run("sacctmgr", "-i", "add", "qos", other)
-        time.sleep(db.database.SNAPSHOT_SECONDS + 0.2)
+        time.sleep(db._connection.SNAPSHOT_SECONDS + 0.2)
         assert reader.qos(names=[other]) == ()
         assert [q.priority for q in reader.qos(names=[name])] == [7]
         reader.rollback()

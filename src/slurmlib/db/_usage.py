@@ -14,15 +14,14 @@ from ..convert import text
 from ..native import ffi, lib
 from . import _lists
 from ._convert import Names
+from ._errors import error
 from ._structs import Built
 from .records import ClusterUsage, Usage
 
 
 def _check(xlist: Any, code: int, what: str) -> None:
     if xlist == ffi.NULL:
-        from .database import _error  # the one place errors are mapped
-
-        raise _error(code, what)
+        raise error(code, what)
 
 
 def to_minutes(seconds: int) -> int:
