@@ -69,7 +69,7 @@ def _each_once(values: list[Any], convert: Callable[[Any], Any]) -> list[Any]:
 
 def _column(pa: Any, hint: Any, values: list[Any], float_seconds: bool) -> tuple[Any, Any]:
     """(the Arrow array, its field's metadata) of one field's values."""
-    from .records import _json_text
+    from ._record_base import _json_text
 
     allowed, _ = _members(hint)
     unlimited = Unlimited in allowed
@@ -121,7 +121,7 @@ def _column(pa: Any, hint: Any, values: list[Any], float_seconds: bool) -> tuple
 
 def table(records: Sequence[Any], cls: type | None) -> Any:
     """The records (all of class ``cls``) as a ``pyarrow.Table``; no columns when empty."""
-    import dataclasses
+    from ._record_base import record_fields
 
     pa = _pyarrow()
     if cls is None:
@@ -134,11 +134,11 @@ def table(records: Sequence[Any], cls: type | None) -> Any:
     # The columns' Python lists are a million containers for 50,000 jobs: as when records
     # are built, collections would only walk them.
     with no_collection():
-        for f in dataclasses.fields(cls):
-            values = list(map(operator.attrgetter(f.name), records))
-            array, metadata = _column(pa, hints[f.name], values, float_seconds)
+        for name in record_fields(cls):
+            values = list(map(operator.attrgetter(name), records))
+            array, metadata = _column(pa, hints[name], values, float_seconds)
             arrays.append(array)
-            fields.append(pa.field(f.name, array.type, metadata=metadata))
+            fields.append(pa.field(name, array.type, metadata=metadata))
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 import dataclasses
 import gc
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Generic, Protocol, TypeVar
 
 from . import _assemble
 from ._build.bulk_spec import RecordSpec
+from ._record_base import record_fields
 from .native import ffi, lib
 from .states import NamedIntEnum
 
@@ -194,6 +195,35 @@ class Field:
 _STRING_OPS = (Op.STR, Op.STR_OR, Op.CACHE_STR, Op.MAP_STR)
 
 
+def plan(steps: Iterable[Sequence[Any]], constants: Mapping[str, int]) -> tuple[Field, ...]:
+    """The fields of a plan the record descriptions made (``_build/layouts.py``).
+
+    Each step is (field, op, column, cache, item, options); an option that is a string
+    names a value of ``constants`` or a constant of the headers (``"NO_VAL"``).
+    """
+
+    def value(v: Any) -> Any:
+        if isinstance(v, str):
+            return constants[v] if v in constants else int(getattr(lib, v))
+        if isinstance(v, tuple):
+            return tuple(value(x) for x in v)
+        return v
+
+    fields = []
+    for name, op, column, cache, item, options in steps:
+        resolved = {
+            key: (option if key in _NAMES else value(option)) for key, option in options.items()
+        }
+        if "flag_mode" in resolved:
+            resolved["flag_mode"] = FlagMode[resolved["flag_mode"]]
+        fields.append(Field(name, Op[op], column, cache=cache, item=item, **resolved))
+    return tuple(fields)
+
+
+# Options that name columns or modes, not values.
+_NAMES = frozenset({"gate", "gate_str", "fallback", "flag_mode"})
+
+
 class Layout(Protocol):
     """The names of a converter's columns, in order: a ``RecordSpec`` or a ``ListSpec``."""
 
@@ -222,17 +252,19 @@ class Assembler(Generic[T]):
         cls: type[T],
         spec: Layout,
         fields: Sequence[Field],
-        caches: Sequence[str] = (),
+        caches: Sequence[str] | None = None,
         skip: str | None = None,
     ) -> None:
-        record_fields = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+        wanted = list(record_fields(cls))  # type: ignore[arg-type]
         names = [f.name for f in fields]
-        if sorted(record_fields) != sorted(names):
-            missing = sorted(set(record_fields) - set(names))
-            extra = sorted(set(names) - set(record_fields))
+        if sorted(wanted) != sorted(names):
+            missing = sorted(set(wanted) - set(names))
+            extra = sorted(set(names) - set(wanted))
             raise TypeError(f"{cls.__name__} plan: fields missing {missing}, unknown {extra}")
         ints = [*spec.ints, *spec.computed_ints]
         strings = [*spec.strings, *spec.computed_strings]
+        if caches is None:  # the plan's, in the order it names them
+            caches = list(dict.fromkeys(f.cache for f in fields if f.cache))
         cache_names = list(caches)
 
         def column(names: list[str], name: str, field: Field) -> int:

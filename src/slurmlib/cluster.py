@@ -71,20 +71,15 @@ _NO_CHANGE = int(lib.SLURM_NO_CHANGE_IN_DATA)
 
 @dataclass(frozen=True)
 class _Loader(Generic[R]):
-    """How to load, walk, convert and free one kind of controller message."""
+    """How to load, convert and free one kind of controller message."""
 
     what: str
+    record: type[R]  # its ``_key`` is the field its snapshots look records up by
     ctype: str  # the message type, e.g. "node_info_msg_t"
     call: Callable[[int, Any], int]  # (update_time, out-pointer) -> rc
     free: Callable[[Any], None]
-    array: str  # the message field holding the records
-    count: str  # the message field holding their number
-    convert: Callable[[Any], R]
-    key: str = "name"
-    skip_blank: bool = False  # node arrays hold blank records for hidden/FUTURE nodes
+    convert: Callable[[Any], list[R]]  # every record of the message
     prepare: Callable[[Any], None] | None = None  # runs on the C message before converting
-    # Converts the whole message at once (generated C converters): used instead of convert.
-    convert_all: Callable[[Any], list[R]] | None = None
 
 
 @dataclass
@@ -120,54 +115,44 @@ class Cluster:
         self._loaders: dict[str, _Loader[Any]] = {
             "nodes": _Loader(
                 "nodes",
+                Node,
                 "node_info_msg_t",
                 lambda t, out: lib.slurm_load_node(t, out, _SHOW_ALL | _SHOW_DETAIL),
                 lib.slurm_free_node_info_msg,
-                "node_array",
-                "record_count",
-                _readers.node,
-                skip_blank=True,
+                _readers.nodes,
                 prepare=_populate_node_partitions,
-                convert_all=_readers.nodes,
             ),
             "jobs": _Loader(
                 "jobs",
+                Job,
                 "job_info_msg_t",
                 lambda t, out: lib.slurm_load_jobs(t, out, _SHOW_ALL),
                 lib.slurm_free_job_info_msg,
-                "job_array",
-                "record_count",
-                _readers.job,
-                key="job_id",
-                convert_all=_readers.jobs,
+                _readers.jobs,
             ),
             "partitions": _Loader(
                 "partitions",
+                Partition,
                 "partition_info_msg_t",
                 lambda t, out: lib.slurm_load_partitions(t, out, _SHOW_ALL),
                 lib.slurm_free_partition_info_msg,
-                "partition_array",
-                "record_count",
-                _readers.partition,
-                convert_all=_readers.partitions,
+                _readers.partitions,
             ),
             "reservations": _Loader(
                 "reservations",
+                Reservation,
                 "reserve_info_msg_t",
                 lambda t, out: lib.slurm_load_reservations(t, out),
                 lib.slurm_free_reservation_info_msg,
-                "reservation_array",
-                "record_count",
-                _readers.reservation,
+                _readers.reservations,
             ),
             "licenses": _Loader(
                 "licenses",
+                License,
                 "license_info_msg_t",
                 lambda t, out: lib.slurm_load_licenses(t, out, _SHOW_ALL),
                 lib.slurm_free_license_info_msg,
-                "lic_array",
-                "num_lic",
-                _readers.license,
+                _readers.licenses,
             ),
         }
         self._kind_locks = {kind: threading.Lock() for kind in self._loaders}
@@ -215,18 +200,9 @@ class Cluster:
 
     @staticmethod
     def _convert(loader: _Loader[R], msg: Any) -> Snapshot[R]:
-        if loader.convert_all is not None:
-            converted = tuple(loader.convert_all(msg))
-            return Snapshot(converted, timestamp(int(msg.last_update)), loader.key)
-        array = getattr(msg, loader.array)
-        convert = loader.convert
-        records = []
-        for i in range(int(getattr(msg, loader.count))):
-            item = array[i]
-            if loader.skip_blank and item.name == ffi.NULL:
-                continue
-            records.append(convert(item))
-        return Snapshot(tuple(records), timestamp(int(msg.last_update)), loader.key)
+        records = tuple(loader.convert(msg))
+        key: str = loader.record._key  # type: ignore[attr-defined]
+        return Snapshot(records, timestamp(int(msg.last_update)), key)
 
     def forget(self) -> None:
         """Drop the remembered messages: the next loads fetch and convert everything."""
@@ -250,10 +226,9 @@ class Cluster:
             msg = out[0]
             try:
                 _populate_node_partitions(msg)
-                for i in range(int(msg.record_count)):
-                    item = msg.node_array[i]
-                    if item.name != ffi.NULL and ffi.string(item.name).decode() == name:
-                        return _readers.node(item)
+                for record in _readers.nodes(msg):
+                    if record.name == name:
+                        return record
             finally:
                 lib.slurm_free_node_info_msg(msg)
         raise InvalidNodeName(
@@ -326,7 +301,7 @@ class Cluster:
             native.check(rc, f"loading job {job_id}")
             msg = out[0]
             try:
-                jobs = [_readers.job(msg.job_array[i]) for i in range(int(msg.record_count))]
+                jobs = _readers.jobs(msg)
             finally:
                 lib.slurm_free_job_info_msg(msg)
         for record in jobs:

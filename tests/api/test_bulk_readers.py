@@ -1,9 +1,11 @@
-"""The generated whole-message converters give exactly the records of the per-record ones.
+"""The generated whole-message converters, on whole messages and on one record alone.
 
 ``Cluster.jobs()``, ``nodes()`` and ``partitions()`` convert through C functions generated
-at build time (``_build/bulk_c.py``); ``Cluster.job(id)`` and ``node(name)`` still read one
-record field by field. Both must agree on every field of every record of the live cluster,
-and the records assembled in C must be ordinary ones (``test_assemble.py`` has the rest).
+at build time (``_build/bulk_c.py``) from the records' descriptions; ``Cluster.job(id)`` and
+``node(name)`` go the same way with the controller's one-record messages. A record must
+come out the same whichever message holds it and whatever else the message holds (the
+per-message caches share values, never mix them up), and the records assembled in C must be
+ordinary ones (``test_assemble.py`` has the rest).
 """
 
 from __future__ import annotations
@@ -50,30 +52,31 @@ def message(request: pytest.FixtureRequest, slurm_conf: Path) -> Iterator[Any]:
             free(msg)
 
 
+_MESSAGES = {
+    "jobs": ("job_info_msg_t", "job_array", _readers.jobs),
+    "nodes": ("node_info_msg_t", "node_array", _readers.nodes),
+    "partitions": ("partition_info_msg_t", "partition_array", _readers.partitions),
+}
+
+
 @pytest.mark.cluster
-@pytest.mark.parametrize(
-    ("message", "one", "array", "everything"),
-    [
-        ("jobs", _readers.job, "job_array", _readers.jobs),
-        ("nodes", _readers.node, "node_array", _readers.nodes),
-        ("partitions", _readers.partition, "partition_array", _readers.partitions),
-    ],
-    indirect=["message"],
-)
-def test_whole_message_converter_agrees_with_the_per_record_reader(
-    message: Any, one: Callable[[Any], Any], array: str, everything: Callable[[Any], list[Any]]
+@pytest.mark.parametrize("message", list(_MESSAGES), indirect=True)
+def test_each_record_alone_converts_as_in_the_whole_message(
+    message: Any, request: pytest.FixtureRequest
 ) -> None:
+    ctype, array, convert = _MESSAGES[request.node.callspec.params["message"]]
     items = getattr(message, array)
-    expected = [
-        one(items[i])
-        for i in range(int(message.record_count))
-        if array != "node_array" or items[i].name != ffi.NULL
-    ]
-    got = everything(message)
-    assert len(expected) > 0
-    assert [r.to_dict() for r in got] == [r.to_dict() for r in expected]
-    assert got == expected
-    assert all(type(r) is type(e) for r, e in zip(got, expected, strict=True))
+    everything = convert(message)
+    alone = []
+    for i in range(int(message.record_count)):
+        one = ffi.new(f"{ctype} *")
+        setattr(one, array, ffi.addressof(items[i]))
+        one.record_count = 1
+        alone.extend(convert(one))
+    assert len(everything) > 0
+    assert [r.to_dict() for r in alone] == [r.to_dict() for r in everything]
+    assert alone == everything
+    assert all(type(r) is type(e) for r, e in zip(alone, everything, strict=True))
 
 
 @pytest.mark.cluster

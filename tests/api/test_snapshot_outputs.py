@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from slurmlib import UNLIMITED, Cluster
-from slurmlib.records import FrozenMap, License, Record, Snapshot, _to_dicts, _to_json, jsonable
+from slurmlib._record_base import _to_dicts, _to_json
+from slurmlib.records import FrozenMap, License, Record, Snapshot, jsonable
 
 KINDS = ("nodes", "jobs", "partitions", "reservations", "licenses")
 KEYS = {

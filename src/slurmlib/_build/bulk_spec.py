@@ -3,7 +3,8 @@
 Pure data, shared by the generator (``bulk_c.py``, at build time) and the readers (at run
 time). For each kind of record: the message type, its array and count fields, and the
 integer and string fields of the record struct that slurmlib's records are made from, in
-the order of the generated layout. A field that the Slurm release being built lacks is
+the order of the generated layout. The controller's jobs, nodes and partitions take them
+from their descriptions (``descriptions.py``, through the generated ``layouts.py``). A field that the Slurm release being built lacks is
 written as 0 (integers) or NULL (strings); readers that use such a field ask
 :data:`slurmlib.native.capabilities`, which answers from the same compiled headers.
 
@@ -16,6 +17,8 @@ but not all of its CPUs are allocated).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+
+from . import layouts
 
 
 @dataclass(frozen=True)
@@ -35,141 +38,24 @@ class RecordSpec:
         return f"slurmlib_bulk_{self.name}"
 
 
-JOBS = RecordSpec(
-    name="jobs",
-    struct="slurm_job_info_t",
-    message="job_info_msg_t",
-    array="job_array",
-    count="record_count",
-    ints=(
-        "job_id",
-        "array_job_id",
-        "array_task_id",
-        "het_job_id",
-        "het_job_offset",
-        "user_id",
-        "group_id",
-        "job_state",
-        "state_reason",
-        "priority",
-        "nice",
-        "submit_time",
-        "eligible_time",
-        "start_time",
-        "end_time",
-        "time_limit",
-        "num_nodes",
-        "num_cpus",
-        "num_tasks",
-        "cpus_per_task",
-        "pn_min_memory",
-        "exit_code",
-        "restart_cnt",
-        "requeue",
-        "batch_flag",
-    ),
-    strings=(
-        "array_task_str",
-        "name",
-        "user_name",
-        "account",
-        "partition",
-        "qos",
-        "resv_name",
-        "state_desc",
-        "nodes",
-        "tres_req_str",
-        "tres_alloc_str",
-        "tres_per_node",
-        "tres_per_job",
-        "tres_per_task",
-        "tres_per_socket",
-        "licenses",
-        "features",
-        "dependency",
-        "command",
-        "work_dir",
-        "std_out",
-        "std_err",
-        "comment",
-        "batch_host",
-    ),
-)
+def _described(name: str, kind: str) -> RecordSpec:
+    """The layout of a kind of record as its description makes it (``layouts.py``)."""
+    return RecordSpec(
+        name=name,
+        struct=getattr(layouts, f"{kind}_STRUCT"),
+        message=getattr(layouts, f"{kind}_MESSAGE"),
+        array=getattr(layouts, f"{kind}_ARRAY"),
+        count=getattr(layouts, f"{kind}_COUNT"),
+        ints=getattr(layouts, f"{kind}_INTS"),
+        strings=getattr(layouts, f"{kind}_STRINGS"),
+        computed_ints=getattr(layouts, f"{kind}_COMPUTED_INTS"),
+        computed_strings=getattr(layouts, f"{kind}_COMPUTED_STRINGS"),
+    )
 
-NODES = RecordSpec(
-    name="nodes",
-    struct="node_info_t",
-    message="node_info_msg_t",
-    array="node_array",
-    count="record_count",
-    ints=(
-        "node_state",
-        "cpus",
-        "sockets",
-        "cores",
-        "threads",
-        "real_memory",
-        "free_mem",
-        "cpu_load",
-        "tmp_disk",
-        "weight",
-        "reason_time",
-        "reason_uid",
-        "boot_time",
-        "slurmd_start_time",
-        "last_busy",
-    ),
-    strings=(
-        "name",
-        "node_hostname",
-        "node_addr",
-        "partitions",
-        "features",
-        "features_act",
-        "gres",
-        "gres_used",
-        "tres_fmt_str",
-        "reason",
-        "version",
-        "os",
-        "arch",
-        "comment",
-    ),
-    computed_ints=("alloc_cpus", "alloc_memory", "shown_state"),
-    computed_strings=("alloc_tres_fmt_str",),
-)
 
-PARTITIONS = RecordSpec(
-    name="partitions",
-    struct="partition_info_t",
-    message="partition_info_msg_t",
-    array="partition_array",
-    count="record_count",
-    ints=(
-        "flags",
-        "min_nodes",
-        "max_nodes",
-        "state_up",
-        "total_nodes",
-        "total_cpus",
-        "max_time",
-        "default_time",
-        "max_cpus_per_node",
-        "priority_tier",
-        "priority_job_factor",
-    ),
-    strings=(
-        "name",
-        "nodes",
-        "allow_accounts",
-        "allow_groups",
-        "allow_qos",
-        "deny_accounts",
-        "deny_qos",
-        "qos_char",
-        "tres_fmt_str",
-    ),
-)
+JOBS = _described("jobs", "JOB")
+NODES = _described("nodes", "NODE")
+PARTITIONS = _described("partitions", "PARTITION")
 
 QUEUE = replace(
     JOBS,
