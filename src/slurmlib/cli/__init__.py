@@ -10,7 +10,6 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from .._assemble import no_fast_bins
 from ..errors import SlurmError
 from . import clusters
 
@@ -124,10 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = _command(argv)
     parser = build_parser(command)
     args = parser.parse_args(argv)
-    # Frees of small blocks merged at once: what a load of the queue leaves behind then
-    # costs its next command nothing (~30 ms for 50,000 jobs; see _assemble.c).
-    no_fast_bins()
     try:
+        from .. import native
+
+        # Frees of small blocks merged at once: what a load of the queue leaves behind then
+        # costs its next command nothing (~30 ms for 50,000 jobs).
+        native.merge_frees_at_once()
         if hasattr(args, "runner"):
             return clusters.run(args.runner, args)
         handler: Handler = args.handler

@@ -127,9 +127,9 @@ def state_file_of(path: Path, name: str) -> Path:
     """The finished-job state file of cluster ``name`` under ``--clusters``: ``path`` itself
     for the configuration's own cluster (its cursor survives a switch to ``--clusters``),
     ``path`` with ``.NAME`` before its suffix for the others."""
-    from .._working import local_name
+    from ..cluster import Cluster
 
-    if name == local_name():
+    if name == Cluster().cluster_name:  # a client of the configuration's own cluster
         return path
     return path.with_name(f"{path.stem}.{name}{path.suffix}")
 

@@ -325,11 +325,11 @@ def jobs_pieces(jobs: Iterable[Job], now: datetime) -> Iterator[str]:
 
     Values that repeat are encoded once per distinct value (memos), names and labels one
     by one, all by json's own encoder; ints are printed in C, where the text of 50,000
-    jobs is put together (``_assemble.join``).
+    jobs is put together (:func:`slurmlib.native.join_rows`).
     """
     from json.encoder import encode_basestring_ascii as quoted  # what json.dumps uses
 
-    from .._assemble import join
+    from ..native import join_rows
 
     def text_of(value: str | None) -> str:
         return "null" if value is None else quoted(value)
@@ -383,7 +383,7 @@ def jobs_pieces(jobs: Iterable[Job], now: datetime) -> Iterator[str]:
             ("start_time", times),
         )
         getters, memos = zip(*getters_and_memos, strict=True)
-        yield join(rows, getters, memos, _JOB_PIECES, ",")
+        yield join_rows(rows, getters, memos, _JOB_PIECES, ",")
 
 
 _COLUMNS: tuple[str, ...] = (
