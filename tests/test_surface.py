@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 
 import slurmlib
+import slurmlib.capacity
 import slurmlib.db
 import slurmlib.errors
 import slurmlib.records
 from slurmlib.cluster import Cluster
 from slurmlib.db.database import Database
 
-PUBLIC_MODULES = (slurmlib, slurmlib.db, slurmlib.errors, slurmlib.records)
+PUBLIC_MODULES = (slurmlib, slurmlib.capacity, slurmlib.db, slurmlib.errors, slurmlib.records)
 
 SURFACE = {
     "slurmlib": [
@@ -29,6 +30,7 @@ SURFACE = {
         "Reservation", "RpcStat", "Share", "SlurmError", "Snapshot", "Stats", "SubmitResult",
         "Switch", "Unlimited", "WillRun", "__version__",
     ],
+    "slurmlib.capacity": ["STATE_WORDS", "is_unavailable", "state_word"],
     "slurmlib.db": [
         "Account", "Association", "Cluster", "ClusterUsage", "Database", "DbJob",
         "DbReservation", "DbStep", "Event", "QoS", "Tres", "Usage", "User", "connect",

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ..capacity import state_word
 from ..errors import ConfigurationError, SlurmError
 from ..records import ControllerPing, Job, Node, RpcStat, Stats
 from ..states import NamedIntEnum
 from . import keep
 from .arguments import count, duration
-from .nodes import category
 from .words import age, compress_hostlist, iso, render_table, since
 
 # Slurm's message type numbers are part of its wire protocol and stay fixed across
@@ -227,7 +227,7 @@ def _node_groups(nodes: Iterable[Node], now: datetime) -> list[dict[str, Any]]:
     groups: dict[tuple[str, str | None, str | None, datetime | None], list[Node]] = {}
     for node in nodes:
         when = node.reason_time.replace(second=0) if node.reason_time else None
-        groups.setdefault((category(node), node.reason, node.reason_user, when), []).append(node)
+        groups.setdefault((state_word(node), node.reason, node.reason_user, when), []).append(node)
     result = []
     for (state, reason, user, _), members in groups.items():
         first = min((n.reason_time for n in members if n.reason_time), default=None)
@@ -253,8 +253,8 @@ def _describe(group: dict[str, Any]) -> str:
 
 
 def check_nodes(nodes: Sequence[Node], now: datetime) -> list[Check]:
-    down = [n for n in nodes if category(n) == "down"]
-    drained = [n for n in nodes if category(n) in ("drained", "draining")]
+    down = [n for n in nodes if state_word(n) == "down"]
+    drained = [n for n in nodes if state_word(n) in ("drained", "draining")]
     silent = [n for n in nodes if not n.responding]
     checks = []
     for name, members in (("nodes down", down), ("nodes drained", drained)):

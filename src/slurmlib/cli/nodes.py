@@ -25,44 +25,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..capacity import STATE_WORDS, is_unavailable, state_word
 from ..convert import expand_hostlist
 from ..records import Job, Node, Partition, Snapshot
-from ..states import JobState, NodeState
+from ..states import JobState
 from . import keep, preemption
 from .words import age, compress_hostlist, iso, since
-
-CATEGORIES = (
-    "allocated",
-    "mixed",
-    "idle",
-    "completing",
-    "draining",
-    "drained",
-    "down",
-    "reserved",
-    "unknown",
-    "future",
-)
-
-
-def category(node: Node) -> str:
-    """The one word a person would use for a node's state (sinfo's long state, simplified)."""
-    if "DRAIN" in node.flags:
-        return "draining" if node.alloc_cpus else "drained"
-    if node.state is NodeState.DOWN or "NO_RESPOND" in node.flags:
-        return "down"
-    if "COMPLETING" in node.flags:
-        return "completing"  # sinfo's "comp": jobs ending, their epilogs still running
-    if "RES" in node.flags and node.state is NodeState.IDLE:
-        return "reserved"
-    if node.state is NodeState.ERROR:
-        return "down"
-    return node.state.name.lower()
-
-
-def unavailable(node: Node) -> bool:
-    """Whether the node's unallocated CPUs are "other" for sinfo (not usable now)."""
-    return bool({"DRAIN", "NO_RESPOND", "FAIL"} & node.flags) or node.state is NodeState.DOWN
 
 
 def feature_matcher(expression: str) -> Any:
@@ -92,10 +60,10 @@ class Summary:
 
     def add(self, node: Node) -> None:
         self.nodes += 1
-        self.states[category(node)] += 1
+        self.states[state_word(node)] += 1
         free = max(node.cpus - node.alloc_cpus, 0)
         self.cpus_allocated += node.alloc_cpus
-        if unavailable(node):
+        if is_unavailable(node):
             self.cpus_other += free
         else:
             self.cpus_idle += free
@@ -104,7 +72,7 @@ class Summary:
         gpus, used = node.gpus, node.gpus_allocated
         self.gpus_total += gpus
         self.gpus_allocated += used
-        if unavailable(node):
+        if is_unavailable(node):
             self.gpus_unavailable += gpus - used
         for key, total in node.gres_total.items():
             if key != "gpu" and not key.startswith("gpu:"):
@@ -113,7 +81,7 @@ class Summary:
             counts = self.gpu_types.setdefault(key, [0, 0, 0])
             counts[0] += total
             counts[1] += in_use
-            if unavailable(node):
+            if is_unavailable(node):
                 counts[2] += total - in_use
 
     @property
@@ -123,7 +91,7 @@ class Summary:
     def to_dict(self) -> dict[str, Any]:
         return {
             "nodes": self.nodes,
-            "states": {name: self.states.get(name, 0) for name in CATEGORIES},
+            "states": {name: self.states.get(name, 0) for name in STATE_WORDS},
             "cpus": {
                 "allocated": self.cpus_allocated,
                 "idle": self.cpus_idle,
@@ -249,13 +217,13 @@ def tree(
             if node is None or (matches is not None and not matches(node.active_features)):
                 continue
             leaf = branches.setdefault(_feature_key(node), {}).setdefault(
-                category(node), (Summary(), Share())
+                state_word(node), (Summary(), Share())
             )
             leaf[0].add(node)
             if name in shares:
                 leaf[1].add(shares[name])
         result[part.name] = {
-            key: dict(sorted(states.items(), key=lambda kv: CATEGORIES.index(kv[0])))
+            key: dict(sorted(states.items(), key=lambda kv: STATE_WORDS.index(kv[0])))
             for key, states in sorted(branches.items())
         }
     return result
@@ -272,7 +240,7 @@ def node_detail(node: Node, jobs: list[Job], share: Share | None) -> dict[str, A
     """The ``--long`` record of one node (documented keys, see the README)."""
     return {
         "name": node.name,
-        "state": category(node),
+        "state": state_word(node),
         "state_text": node.state_text,
         "partitions": list(node.partitions),
         "features": list(node.features),

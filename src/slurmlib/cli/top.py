@@ -26,11 +26,11 @@ from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
+from ..capacity import STATE_WORDS, state_word
 from ..records import Job, Node, Snapshot
 from ..states import JobState
 from . import keep
 from .arguments import count, duration
-from .nodes import CATEGORIES, category
 from .words import Cell, Memo, age, iso, local_time, on_terminal, plain_table, side_by_side
 
 
@@ -184,7 +184,7 @@ class View:
             for n in (self.nodes or ())
             if self.partitions is None or self.partitions & set(n.partitions)
         ]
-        return Counter(category(n) for n in nodes)
+        return Counter(state_word(n) for n in nodes)
 
     def cpu_counts(self) -> tuple[int, int]:
         nodes = [
@@ -296,7 +296,7 @@ def _summary(view: View, now: datetime) -> dict[str, Any]:
         "sort": view.sort,
         "summary": {
             "jobs": dict(sorted(states.items())),
-            "nodes": {name: counts.get(name, 0) for name in CATEGORIES},
+            "nodes": {name: counts.get(name, 0) for name in STATE_WORDS},
             "cpus": {"allocated": alloc, "total": total},
             "gpus": {"allocated": gpus_alloc, "total": gpus_total},
         },
@@ -413,7 +413,7 @@ def frame(view: View, height: int, cluster_name: str) -> Frame:
     order = "↑" if view.reverse else "↓"
     counts = view.node_counts()
     alloc, total = view.cpu_counts()
-    nodes_line = "nodes: " + ", ".join(f"{counts[c]} {c}" for c in CATEGORIES if counts.get(c))
+    nodes_line = "nodes: " + ", ".join(f"{counts[c]} {c}" for c in STATE_WORDS if counts.get(c))
     nodes_line += f"   CPUs {alloc}/{total} allocated"
     gpus_alloc, gpus_total = view.gpu_counts()
     if gpus_total:

@@ -20,13 +20,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ..capacity import state_word
 from ..errors import SlurmError, Unsupported
 from ..jobspec import array_task_ids
 from ..records import Job, Node, Partition, Snapshot
 from ..states import JobState
 from . import keep
 from .limit_reasons import Bound, resolve
-from .nodes import category, feature_matcher
+from .nodes import feature_matcher
 from .words import age, iso, local_time, render_table
 
 # Slurm's reason names → what they mean for the user. Limit reasons (QOS*/Assoc*) are
@@ -139,7 +140,7 @@ def gpu_kind(job: Job) -> str | None:
 def free_gpus(node: Node, kind: str | None = "gpu") -> int:
     """GPUs of ``kind`` (``"gpu"``: any type) not allocated on a node that can take a job
     now; 0 otherwise."""
-    if kind is None or category(node) not in ("idle", "mixed") or not node.responding:
+    if kind is None or state_word(node) not in ("idle", "mixed") or not node.responding:
         return 0
     if kind == "gpu":
         return max(node.gpus - node.gpus_allocated, 0)
@@ -149,7 +150,7 @@ def free_gpus(node: Node, kind: str | None = "gpu") -> int:
 def _room(node: Node, kind: str | None = "gpu") -> tuple[int, int, int]:
     """(CPUs, MiB, GPUs of ``kind``) free on a node that can take a job now; zeros
     otherwise."""
-    if category(node) not in ("idle", "mixed") or not node.responding:
+    if state_word(node) not in ("idle", "mixed") or not node.responding:
         return 0, 0, 0
     return node.idle_cpus, node.real_memory - node.alloc_memory, free_gpus(node, kind)
 
@@ -232,7 +233,7 @@ def gpu_answer(
             free[node.name] = room
         else:
             busy[node.name] = f"{used}/{total} allocated" + (
-                "" if category(node) in ("idle", "mixed") else f", {category(node)}"
+                "" if state_word(node) in ("idle", "mixed") else f", {state_word(node)}"
             )
     asked = {
         style: dict(request)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 
-from ..cli.nodes import CATEGORIES, category, unavailable
+from ..capacity import STATE_WORDS, is_unavailable, state_word
 from ..records import Job, License, Node, Partition, Snapshot
 from ..states import JobState
 
@@ -86,7 +86,7 @@ class Capacity:
     gpu_types_other: Counter[str] = field(default_factory=Counter)
 
     def add(self, node: Node) -> None:
-        self.states[category(node)] += 1
+        self.states[state_word(node)] += 1
         gpus, gpus_used = node.gpus, node.gpus_allocated
         for key, total in node.gres_total.items():
             if key == "gpu" or key.startswith("gpu:"):
@@ -94,7 +94,7 @@ class Capacity:
                 used = node.gres_in_use.get(key, 0)
                 self.gpu_types[kind] += total
                 self.gpu_types_allocated[kind] += used
-                if unavailable(node):
+                if is_unavailable(node):
                     self.gpu_types_other[kind] += max(total - used, 0)
         self.cpus += node.cpus
         self.cpus_allocated += node.alloc_cpus
@@ -102,7 +102,7 @@ class Capacity:
         self.memory_allocated_mib += node.alloc_memory
         self.gpus += gpus
         self.gpus_allocated += gpus_used
-        if unavailable(node):
+        if is_unavailable(node):
             self.cpus_other += max(node.cpus - node.alloc_cpus, 0)
             self.memory_other_mib += max(node.real_memory - node.alloc_memory, 0)
             self.gpus_other += max(gpus - gpus_used, 0)
@@ -201,7 +201,7 @@ def node_metrics(nodes: Snapshot[Node], partitions: Iterable[Partition]) -> list
         "Nodes of the partition by state (as slurmlib nodes and sinfo count them).",
         ["partition", "state"],
     )
-    for state in CATEGORIES:
+    for state in STATE_WORDS:
         node_states.add_metric([state], cluster.states.get(state, 0))
         for name, capacity in per_partition.items():
             partition_states.add_metric([name, state], capacity.states.get(state, 0))
