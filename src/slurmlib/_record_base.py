@@ -11,7 +11,7 @@ import dataclasses
 import enum
 import json
 import operator
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
@@ -129,7 +129,7 @@ class Described(Record):
     __slots__ = ()
 
     _fields: ClassVar[tuple[str, ...]] = ()
-    _values: ClassVar[operator.attrgetter[tuple[Any, ...]]]
+    _values: ClassVar[Callable[[Any], tuple[Any, ...]]]
     __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -156,10 +156,11 @@ class Described(Record):
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return bool(self._values(self) == self._values(other))
+        values = type(self)._values
+        return bool(values(self) == values(other))
 
     def __hash__(self) -> int:
-        return hash(self._values(self))
+        return hash(type(self)._values(self))
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
@@ -172,7 +173,7 @@ class Described(Record):
         raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), self._values(self))
+        return (type(self), type(self)._values(self))
 
 
 def _to_dicts(records: Sequence[Record]) -> list[dict[str, Any]]:

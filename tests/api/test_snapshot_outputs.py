@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from slurmlib import UNLIMITED, Cluster
+from slurmlib._build.descriptions import KINDS as KIND_DESCRIPTIONS
 from slurmlib._record_base import _to_dicts, _to_json
 from slurmlib.records import FrozenMap, License, Record, Snapshot, jsonable
 
@@ -40,6 +41,12 @@ def snapshot(request: pytest.FixtureRequest, cluster: Cluster) -> Snapshot[Any]:
     return snap
 
 
+def _described(record_type: type) -> list[str]:
+    """The fields the record descriptions give a record class, in order."""
+    (kind,) = [k for k in KIND_DESCRIPTIONS if k.name == record_type.__name__]
+    return [f.name for f in kind.fields]
+
+
 def _by_fields(record: Record) -> dict[str, Any]:
     """What to_dict() must give, computed field by field from the documented rule."""
     return {
@@ -61,6 +68,8 @@ def _mappings(value: Any) -> list[Mapping[Any, Any]]:
 
 def test_to_dicts_is_each_records_to_dict_and_the_json_of_it(snapshot: Snapshot[Any]) -> None:
     expected = [_by_fields(r) for r in snapshot]
+    # Every described field, and nothing else, in the description's order.
+    assert list(expected[0]) == _described(type(snapshot[0]))
     assert [r.to_dict() for r in snapshot] == expected
     assert snapshot.to_dicts() == expected
     text = snapshot.to_json()
@@ -103,6 +112,7 @@ def test_arrow_rows_are_the_records_dicts(snapshot: Snapshot[Any]) -> None:
     assert table.num_rows == len(snapshot)
     record_type = type(snapshot[0])
     assert table.column_names == [f.name for f in dataclasses.fields(record_type)]
+    assert table.column_names == _described(record_type)
     unlimited = {
         f.name: int(f.metadata[b"slurmlib.unlimited"])
         for f in table.schema

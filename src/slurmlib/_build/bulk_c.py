@@ -154,10 +154,21 @@ def _node_allocation(fields: frozenset[str], exported: set[str]) -> list[str]:
     ]
 
 
+class MissingMember(Exception):
+    """A described field names a struct member that the headers being built against lack."""
+
+
 def _function(spec: RecordSpec, fields: frozenset[str], exported: set[str]) -> str:
-    # A fixed layout, the spec's: a field this release lacks is written as 0 or NULL.
+    # A fixed layout, the spec's: a field this release may lack is written as 0 or NULL.
     ints = list(spec.ints)
     strings = list(spec.strings)
+    for name in (*ints, *strings):
+        if name not in fields and name not in spec.optional:
+            raise MissingMember(
+                f"{spec.struct} has no member {name!r}, which a field of the {spec.name} "
+                "record reads (src/slurmlib/_build/descriptions.py): mark that field "
+                "optional=True if releases may lack it"
+            )
     n_ints = len(ints) + len(spec.computed_ints)
     n_strings = len(strings) + len(spec.computed_strings)
     body = [f"{spec.struct} *r = &msg->{spec.array}[i];"]

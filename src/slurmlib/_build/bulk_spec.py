@@ -4,9 +4,9 @@ Pure data, shared by the generator (``bulk_c.py``, at build time) and the reader
 time). For each kind of record: the message type, its array and count fields, and the
 integer and string fields of the record struct that slurmlib's records are made from, in
 the order of the generated layout. The controller's jobs, nodes and partitions take them
-from their descriptions (``descriptions.py``, through the generated ``layouts.py``). A field that the Slurm release being built lacks is
-written as 0 (integers) or NULL (strings); readers that use such a field ask
-:data:`slurmlib.native.capabilities`, which answers from the same compiled headers.
+from their descriptions (``descriptions.py``, through the generated ``layouts.py``). A
+member that the Slurm release being built lacks stops the build, unless its field is
+described as optional: then it is written as 0 (integers) or NULL (strings).
 
 Computed fields are not struct members: the generator writes the C that computes them
 (a node's allocated CPUs, memory and TRES, which before 25.05 come from the select
@@ -32,6 +32,8 @@ class RecordSpec:
     strings: tuple[str, ...]
     computed_ints: tuple[str, ...] = ()
     computed_strings: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    """Members a release may lack (written as 0 or NULL there); any other stops the build."""
 
     @property
     def function(self) -> str:
@@ -50,6 +52,7 @@ def _described(name: str, kind: str) -> RecordSpec:
         strings=getattr(layouts, f"{kind}_STRINGS"),
         computed_ints=getattr(layouts, f"{kind}_COMPUTED_INTS"),
         computed_strings=getattr(layouts, f"{kind}_COMPUTED_STRINGS"),
+        optional=getattr(layouts, f"{kind}_OPTIONAL"),
     )
 
 

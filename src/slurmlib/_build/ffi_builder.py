@@ -163,7 +163,10 @@ def generate(
     }
     info_fn = "const char *slurmlib_build_info(void);"
     # The converters that copy whole messages out in C (see bulk_c): after the prototypes.
-    bulk_cdef, bulk_source = bulk_c.generate(install.include_dir, exported)
+    try:
+        bulk_cdef, bulk_source = bulk_c.generate(install.include_dir, exported)
+    except bulk_c.MissingMember as error:
+        raise SystemExit(f"slurmlib build: {error}") from None
     cdef = (
         decls.cdef()
         + macro_set.cdef()

@@ -20,6 +20,7 @@ NODE_INTS = ('cpus', 'sockets', 'cores', 'threads', 'real_memory', 'free_mem', '
 NODE_STRINGS = ('name', 'node_hostname', 'node_addr', 'partitions', 'features', 'features_act', 'gres', 'gres_used', 'tres_fmt_str', 'reason', 'version', 'os', 'arch', 'comment')
 NODE_COMPUTED_INTS = ('alloc_cpus', 'alloc_memory', 'shown_state')
 NODE_COMPUTED_STRINGS = ('alloc_tres_fmt_str',)
+NODE_OPTIONAL = ()
 NODE_SKIP = 'name'
 NODE_PLAN: tuple[Step, ...] = (
     ('name', 'STR', 'name', None, -1, {}),
@@ -70,6 +71,7 @@ JOB_INTS = ('job_id', 'array_job_id', 'array_task_id', 'het_job_id', 'het_job_of
 JOB_STRINGS = ('array_task_str', 'name', 'user_name', 'account', 'partition', 'qos', 'resv_name', 'state_desc', 'nodes', 'tres_req_str', 'tres_alloc_str', 'tres_per_node', 'tres_per_job', 'tres_per_task', 'tres_per_socket', 'licenses', 'features', 'dependency', 'command', 'work_dir', 'std_out', 'std_err', 'comment', 'batch_host')
 JOB_COMPUTED_INTS = ()
 JOB_COMPUTED_STRINGS = ()
+JOB_OPTIONAL = ()
 JOB_SKIP = None
 JOB_PLAN: tuple[Step, ...] = (
     ('job_id', 'INT', 'job_id', None, -1, {}),
@@ -140,6 +142,7 @@ PARTITION_INTS = ('state_up', 'total_nodes', 'total_cpus', 'flags', 'max_time', 
 PARTITION_STRINGS = ('name', 'nodes', 'allow_accounts', 'allow_groups', 'allow_qos', 'deny_accounts', 'deny_qos', 'qos_char', 'tres_fmt_str')
 PARTITION_COMPUTED_INTS = ()
 PARTITION_COMPUTED_STRINGS = ()
+PARTITION_OPTIONAL = ()
 PARTITION_SKIP = None
 PARTITION_PLAN: tuple[Step, ...] = (
     ('name', 'STR', 'name', None, -1, {}),

@@ -190,7 +190,8 @@ def layouts() -> str:
         lines += [f"{name}_INTS = {ints!r}", f"{name}_STRINGS = {strings!r}"]
         lines += [f"{name}_COMPUTED_INTS = {s.computed_ints!r}"]
         lines += [f"{name}_COMPUTED_STRINGS = {s.computed_strings!r}"]
-        lines += [f"{name}_SKIP = {s.skip!r}"]
+        optional = tuple(f.c for f in kind.fields if f.optional)
+        lines += [f"{name}_OPTIONAL = {optional!r}", f"{name}_SKIP = {s.skip!r}"]
         lines.append(f"{name}_PLAN: tuple[Step, ...] = (")
         for f in kind.fields:
             rule = RULES[f.rule]
