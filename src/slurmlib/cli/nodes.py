@@ -1,8 +1,9 @@
 """``slurmlib nodes``: what is free right now, and where.
 
     $ slurmlib nodes
-    PARTITION  NODES  ALLOC  MIXED  IDLE  DRAIN  DOWN  CPUS A/I/O/T  MEM MiB A/T  GPUS A/I/T
-    debug*         4      1      2     0      1     0      6/10/8/24   1536/12288       0/0/0
+    PARTITION  NODES  ALLOC  MIXED  IDLE  DRAIN  DOWN     CPUS A/I/O/T  MEM MiB A/T  GPUS A/I/O/T
+    debug*         4      1      2     0      1     0         8/8/8/24   2048/12288       0/0/0/0
+    gpu            8      0      0     0      2     6      0/0/192/192    0/1536000     0/0/24/24
     ...
 
 CPU and GPU columns follow sinfo's A/I/O/T: allocated, idle, other (on nodes that are
@@ -14,174 +15,29 @@ drained, down or not responding), total. GPUs are counted from the nodes' TRES
 CPUs, memory and GPUs held by running jobs that another job may preempt are counted
 apart ("preemptable"): they are allocated, yet a job of a preempting QoS or partition
 could have them now.
+
+What is counted, and how, is :mod:`slurmlib.cli.node_totals`'s; this module prints it.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
-from ..capacity import STATE_WORDS, is_unavailable, state_word
 from ..convert import expand_hostlist
-from ..records import Job, Node, Partition, Snapshot
-from ..states import JobState
-from . import keep, preemption
-from .words import age, compress_hostlist, iso, since
-
-
-def feature_matcher(expression: str) -> Any:
-    """``a&b``, ``a|b`` (``&`` binds tighter), as Slurm's --constraint writes them."""
-    if not re.fullmatch(r"[\w.\-]+([&|][\w.\-]+)*", expression):
-        raise ValueError(f"not a feature expression: {expression!r} (use a&b, a|b)")
-    alternatives = [set(part.split("&")) for part in expression.split("|")]
-    return lambda features: any(alt <= set(features) for alt in alternatives)
-
-
-@dataclass
-class Summary:
-    """Capacity of a set of nodes, by state."""
-
-    nodes: int = 0
-    states: Counter[str] = field(default_factory=Counter)
-    cpus_allocated: int = 0
-    cpus_idle: int = 0
-    cpus_other: int = 0
-    memory_total: int = 0
-    memory_allocated: int = 0
-    gpus_total: int = 0
-    gpus_allocated: int = 0
-    gpus_unavailable: int = 0
-    gpu_types: dict[str, list[int]] = field(default_factory=dict)
-    """GPU type (``"gpu:a100"``, ``"gpu"`` untyped) → [total, allocated, other]."""
-
-    def add(self, node: Node) -> None:
-        self.nodes += 1
-        self.states[state_word(node)] += 1
-        free = max(node.cpus - node.alloc_cpus, 0)
-        self.cpus_allocated += node.alloc_cpus
-        if is_unavailable(node):
-            self.cpus_other += free
-        else:
-            self.cpus_idle += free
-        self.memory_total += node.real_memory
-        self.memory_allocated += node.alloc_memory
-        gpus, used = node.gpus, node.gpus_allocated
-        self.gpus_total += gpus
-        self.gpus_allocated += used
-        if is_unavailable(node):
-            self.gpus_unavailable += gpus - used
-        for key, total in node.gres_total.items():
-            if key != "gpu" and not key.startswith("gpu:"):
-                continue
-            in_use = node.gres_in_use.get(key, 0)
-            counts = self.gpu_types.setdefault(key, [0, 0, 0])
-            counts[0] += total
-            counts[1] += in_use
-            if is_unavailable(node):
-                counts[2] += total - in_use
-
-    @property
-    def cpus_total(self) -> int:
-        return self.cpus_allocated + self.cpus_idle + self.cpus_other
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "nodes": self.nodes,
-            "states": {name: self.states.get(name, 0) for name in STATE_WORDS},
-            "cpus": {
-                "allocated": self.cpus_allocated,
-                "idle": self.cpus_idle,
-                "other": self.cpus_other,
-                "total": self.cpus_total,
-            },
-            "memory_mib": {
-                "allocated": self.memory_allocated,
-                "total": self.memory_total,
-            },
-            "gpus": {
-                "allocated": self.gpus_allocated,
-                "idle": self.gpus_total - self.gpus_allocated - self.gpus_unavailable,
-                "other": self.gpus_unavailable,
-                "total": self.gpus_total,
-                "by_type": {
-                    key: {
-                        "allocated": used,
-                        "idle": total - used - other,
-                        "other": other,
-                        "total": total,
-                    }
-                    for key, (total, used, other) in sorted(self.gpu_types.items())
-                },
-            },
-        }
-
-
-def summarize(
-    nodes: Snapshot[Node], partitions: Iterable[Partition], feature: str | None = None
-) -> dict[str, Summary]:
-    """Per partition (in the controller's order), the summary of its nodes."""
-    matches = feature_matcher(feature) if feature else None
-    result: dict[str, Summary] = {}
-    for part in partitions:
-        summary = Summary()
-        for name in part.node_names:
-            node = nodes.get(name)
-            if node is not None and (matches is None or matches(node.active_features)):
-                summary.add(node)
-        result[part.name] = summary
-    return result
-
-
-@dataclass
-class Share:
-    """Capacity that preemptable jobs hold on one node (or a set of nodes)."""
-
-    jobs: set[int] = field(default_factory=set)
-    cpus: int = 0
-    memory: int = 0
-    gpus: int = 0
-
-    def add(self, other: Share) -> None:
-        self.jobs |= other.jobs
-        self.cpus += other.cpus
-        self.memory += other.memory
-        self.gpus += other.gpus
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "jobs": len(self.jobs),
-            "cpus": self.cpus,
-            "memory_mib": self.memory,
-            "gpus": self.gpus,
-        }
-
-
-def _spread(total: int, parts: int) -> list[int]:
-    """``total`` split over ``parts`` as evenly as integers allow (the sum stays exact)."""
-    base, extra = divmod(total, parts)
-    return [base + (1 if i < extra else 0) for i in range(parts)]
-
-
-def preemptable_by_node(jobs: Iterable[Job]) -> dict[str, Share]:
-    """What preemptable jobs hold on each node. A job's allocation is spread evenly over
-    its nodes (Slurm's job record has the totals, not the per-node split)."""
-    shares: dict[str, Share] = {}
-    for job in jobs:
-        names = job.node_names
-        if not names:
-            continue
-        tres = job.tres_allocated
-        cpus = _spread(tres.get("cpu", job.num_cpus or 0), len(names))
-        memory = _spread(tres.get("mem", 0), len(names))
-        gpus = _spread(tres.get("gres/gpu", 0), len(names))
-        for i, name in enumerate(names):
-            share = shares.setdefault(name, Share())
-            share.add(Share({job.job_id}, cpus[i], memory[i], gpus[i]))
-    return shares
+from ..records import Job, Partition
+from . import keep
+from .node_totals import (
+    Share,
+    Summary,
+    feature_matcher,
+    node_detail,
+    preemption_shares,
+    running_jobs_and_shares,
+    summarize,
+    tree,
+)
+from .words import age, compress_hostlist, since
 
 
 def _ratio(*values: int) -> str:
@@ -197,95 +53,11 @@ def _summary_cells(data: dict[str, Any]) -> list[str]:
     ]
 
 
-def _feature_key(node: Node) -> str:
-    return ",".join(sorted(node.active_features)) or "(no features)"
-
-
-def tree(
-    nodes: Snapshot[Node],
-    partitions: Iterable[Partition],
-    shares: dict[str, Share],
-    feature: str | None = None,
-) -> dict[str, dict[str, dict[str, tuple[Summary, Share]]]]:
-    """Partition → active feature set → state → (capacity, preemptable part of it)."""
-    matches = feature_matcher(feature) if feature else None
-    result: dict[str, dict[str, dict[str, tuple[Summary, Share]]]] = {}
-    for part in partitions:
-        branches: dict[str, dict[str, tuple[Summary, Share]]] = {}
-        for name in part.node_names:
-            node = nodes.get(name)
-            if node is None or (matches is not None and not matches(node.active_features)):
-                continue
-            leaf = branches.setdefault(_feature_key(node), {}).setdefault(
-                state_word(node), (Summary(), Share())
-            )
-            leaf[0].add(node)
-            if name in shares:
-                leaf[1].add(shares[name])
-        result[part.name] = {
-            key: dict(sorted(states.items(), key=lambda kv: STATE_WORDS.index(kv[0])))
-            for key, states in sorted(branches.items())
-        }
-    return result
-
-
 def _leaf_dict(summary: Summary, share: Share) -> dict[str, Any]:
     data = summary.to_dict()
     del data["states"]
     data["preemptable"] = share.to_dict()
     return data
-
-
-def node_detail(node: Node, jobs: list[Job], share: Share | None) -> dict[str, Any]:
-    """The ``--long`` record of one node (documented keys, see the README)."""
-    return {
-        "name": node.name,
-        "state": state_word(node),
-        "state_text": node.state_text,
-        "partitions": list(node.partitions),
-        "features": list(node.features),
-        "active_features": list(node.active_features),
-        "cpus": {
-            "allocated": node.alloc_cpus,
-            "idle": node.idle_cpus,
-            "total": node.cpus,
-        },
-        "cpu_load": node.cpu_load,
-        "memory_mib": {
-            "allocated": node.alloc_memory,
-            "free": node.free_memory,
-            "total": node.real_memory,
-        },
-        "gpus": {
-            "allocated": node.gpus_allocated,
-            "total": node.gpus,
-            "by_type": {
-                key: {"allocated": node.gres_in_use.get(key, 0), "total": total}
-                for key, total in sorted(node.gres_total.items())
-                if key == "gpu" or key.startswith("gpu:")
-            },
-        },
-        "gres": node.gres,
-        "reason": node.reason,
-        "reason_user": node.reason_user,
-        "reason_time": iso(node.reason_time),
-        "jobs": sorted(j.job_id for j in jobs),
-        "preemptable": (share or Share()).to_dict(),
-    }
-
-
-def _load_jobs_and_shares(cluster: Any, out: Any) -> tuple[list[Job], dict[str, Share]]:
-    """Running jobs, and what the preemptable ones hold per node."""
-    jobs = [j for j in cluster.jobs() if j.state is JobState.RUNNING]
-    rules = preemption.load(cluster)
-    return jobs, preemptable_by_node(rules.preemptable(jobs))
-
-
-def _preemption_shares(cluster: Any) -> dict[str, Share]:
-    rules = preemption.load(cluster)
-    if not rules.enabled:
-        return {}
-    return preemptable_by_node(rules.preemptable(cluster.jobs()))
 
 
 def run(args: argparse.Namespace, out: Any) -> int:
@@ -303,7 +75,7 @@ def run(args: argparse.Namespace, out: Any) -> int:
             return 2
     if args.nodes or args.long:
         return _run_detail(args, out, cluster, partitions)
-    shares = _preemption_shares(cluster)
+    shares = preemption_shares(cluster)
     if args.tree:
         return _run_tree(args, out, cluster, partitions, shares)
     defaults = {p.name for p in partitions if p.default}
@@ -413,11 +185,11 @@ def _run_tree(
             leaf_rows = []
             for state, (summary, share) in states.items():
                 leaf_rows.append(row(f"    {state}", summary, share))
-                _merge(branch_summary, summary)
+                branch_summary.merge(summary)
                 branch_share.add(share)
             branch_rows.append(row(f"  {features}", branch_summary, branch_share))
             branch_rows += leaf_rows
-            _merge(part_summary, branch_summary)
+            part_summary.merge(branch_summary)
             part_share.add(branch_share)
         rows.append(row(part + ("*" if part in defaults else ""), part_summary, part_share))
         rows += branch_rows
@@ -446,23 +218,6 @@ def _gpu_types_cell(by_type: dict[str, dict[str, int]]) -> str:
     )
 
 
-def _merge(into: Summary, other: Summary) -> None:
-    into.nodes += other.nodes
-    into.states.update(other.states)
-    into.cpus_allocated += other.cpus_allocated
-    into.cpus_idle += other.cpus_idle
-    into.cpus_other += other.cpus_other
-    into.memory_total += other.memory_total
-    into.memory_allocated += other.memory_allocated
-    into.gpus_total += other.gpus_total
-    into.gpus_allocated += other.gpus_allocated
-    into.gpus_unavailable += other.gpus_unavailable
-    for key, counts in other.gpu_types.items():
-        mine = into.gpu_types.setdefault(key, [0, 0, 0])
-        for i, value in enumerate(counts):
-            mine[i] += value
-
-
 def _run_detail(
     args: argparse.Namespace, out: Any, cluster: Any, partitions: list[Partition]
 ) -> int:
@@ -482,7 +237,7 @@ def _run_detail(
     if args.feature:
         matches = feature_matcher(args.feature)
         chosen &= {n.name for n in nodes if matches(n.active_features)}
-    running, shares = _load_jobs_and_shares(cluster, out)
+    running, shares = running_jobs_and_shares(cluster)
     jobs_on: dict[str, list[Job]] = {}
     for job in running:
         for name in job.node_names:

@@ -27,7 +27,7 @@ from ..records import Job, Node, Partition, Snapshot
 from ..states import JobState
 from . import keep
 from .limit_reasons import Bound, resolve
-from .nodes import feature_matcher
+from .node_totals import feature_matcher
 from .words import age, iso, local_time, render_table
 
 # Slurm's reason names → what they mean for the user. Limit reasons (QOS*/Assoc*) are
