@@ -4,6 +4,14 @@ Sentinel rule: ``NO_VAL*`` (Slurm's "not set") becomes ``None``; ``INFINITE*`` b
 :data:`UNLIMITED`. Times (``time_t``) become aware UTC ``datetime`` (0 is "never": ``None``),
 durations ``timedelta``, memory is in MiB, TRES strings become read-only
 :class:`~slurmlib._frozen.FrozenMap` of ``str`` to ``int``.
+
+The rules on numbers and text are pure Python, so that the records (which use
+:class:`Unlimited`) import without the compiled bindings: the sentinels come from
+:mod:`slurmlib._constants`, which the build checks against the headers. What reads C memory
+or calls libslurm (:func:`text`, :func:`split_list`, :func:`list_items`,
+:func:`expand_hostlist`, :data:`STEP_NAMES`, whose ids differ between releases) lives in
+:mod:`slurmlib._native_convert` and is found here on first use: ``convert.text`` is what it
+always was, and nothing that only needs the pure rules loads the bindings.
 """
 
 from __future__ import annotations
@@ -12,10 +20,15 @@ import pwd
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
+from ._constants import VALUES as C
 from ._frozen import EMPTY, FrozenMap
-from .native import capabilities, ffi, lib
+
+if TYPE_CHECKING:
+    from ._native_convert import STEP_NAMES as STEP_NAMES
+    from ._native_convert import expand_hostlist, split_list, text
+    from ._native_convert import list_items as list_items
 
 __all__ = [
     "UNLIMITED",
@@ -53,21 +66,14 @@ class Unlimited:
 
 UNLIMITED: Final = Unlimited()
 
-NO_VAL16: Final[int] = lib.NO_VAL16
-NO_VAL: Final[int] = lib.NO_VAL
-NO_VAL64: Final[int] = lib.NO_VAL64
-INFINITE16: Final[int] = lib.INFINITE16
-INFINITE: Final[int] = lib.INFINITE
-INFINITE64: Final[int] = lib.INFINITE64
+NO_VAL16: Final[int] = C["NO_VAL16"]
+NO_VAL: Final[int] = C["NO_VAL"]
+NO_VAL64: Final[int] = C["NO_VAL64"]
+INFINITE16: Final[int] = C["INFINITE16"]
+INFINITE: Final[int] = C["INFINITE"]
+INFINITE64: Final[int] = C["INFINITE64"]
 _NOT_SET = {NO_VAL16, NO_VAL, NO_VAL64}
 _INFINITE = {INFINITE16, INFINITE, INFINITE64}
-
-
-def text(ptr: Any) -> str | None:
-    """A C string, or None for NULL."""
-    if ptr == ffi.NULL:
-        return None
-    return ffi.string(ptr).decode(errors="replace")  # type: ignore[no-any-return]
 
 
 def count(value: int, width: int = 32) -> int | Unlimited | None:
@@ -112,14 +118,6 @@ def duration_minutes(value: int) -> timedelta | Unlimited | None:
     return timedelta(minutes=value)
 
 
-def split_list(ptr: Any, sep: str = ",") -> tuple[str, ...]:
-    """A separated C string as a tuple (NULL and "" give an empty tuple)."""
-    value = text(ptr)
-    if not value:
-        return ()
-    return tuple(item for item in value.split(sep) if item)
-
-
 _MEM_UNITS = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024**2, "P": 1024**3}
 
 
@@ -141,24 +139,6 @@ def tres(value: str | None) -> FrozenMap[str, int]:
             except ValueError:
                 result[key] = int(float(amount))
     return FrozenMap(result)
-
-
-def expand_hostlist(value: str | None) -> tuple[str, ...]:
-    """``"node[1-3],gpu01"`` → every host name, expanded by libslurm's own hostlist code."""
-    if not value:
-        return ()
-    hostlist = lib.slurm_hostlist_create(value.encode())
-    if hostlist == ffi.NULL:
-        raise ValueError(f"not a host list: {value!r}")
-    try:
-        expanded = lib.slurm_hostlist_deranged_string_xmalloc(hostlist)
-        try:
-            names = text(expanded) or ""
-        finally:
-            lib.slurm_xfree_ptr(expanded)
-    finally:
-        lib.slurm_hostlist_destroy(hostlist)
-    return tuple(names.split(",")) if names else ()
 
 
 def bit_ranges(bits: int) -> Iterator[tuple[int, int]]:
@@ -189,32 +169,16 @@ def user_name(uid: int) -> str | None:
         return str(uid)
 
 
-def list_items(xlist: Any, ctype: str) -> Iterator[Any]:
-    """The elements of a Slurm ``list_t``, cast to ``ctype *`` (nothing for NULL).
-
-    Walked with libslurm's own iterator; the list and its elements stay Slurm's.
-    """
-    if xlist == ffi.NULL:
-        return
-    iterator = lib.slurm_list_iterator_create(xlist)
-    try:
-        while True:
-            item = lib.slurm_list_next(iterator)
-            if item == ffi.NULL:
-                return
-            yield ffi.cast(ctype + " *", item)
-    finally:
-        lib.slurm_list_iterator_destroy(iterator)
+_NATIVE = frozenset(("STEP_NAMES", "expand_hostlist", "list_items", "split_list", "text"))
 
 
-# The names Slurm prints for its special step ids ("123.batch"); the ids of this release.
-STEP_NAMES: Final = {
-    int(getattr(lib, constant)): name
-    for constant, name in (
-        ("SLURM_BATCH_SCRIPT", "batch"),
-        ("SLURM_EXTERN_CONT", "extern"),
-        ("SLURM_INTERACTIVE_STEP", "interactive"),
-        ("SLURM_PENDING_STEP", "pending"),
-    )
-    if capabilities.has_constant(constant)
-}
+def __getattr__(name: str) -> Any:
+    """The conversions that need the compiled module, from :mod:`slurmlib._native_convert`
+    on first use (then bound here, so that ``cv.text`` costs what it always did)."""
+    if name not in _NATIVE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import _native_convert
+
+    value = getattr(_native_convert, name)
+    globals()[name] = value
+    return value

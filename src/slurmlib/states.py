@@ -1,16 +1,28 @@
 """Node and job states: a base state (an enum) plus flags (a set of names).
 
-Base values are stable across releases (``NODE_STATE_BASE`` 0xf, ``JOB_STATE_BASE``
-0xff); flag bits are not — Slurm reuses them — so every flag value is read from the
-compiled headers, and a flag this Slurm release lacks is simply never reported.
+Base values are the same in every release slurmlib builds on (``NODE_STATE_BASE`` 0xf,
+``JOB_STATE_BASE`` 0xff): the enums take them from :mod:`slurmlib._constants`, whose every
+value the build checks against the headers it compiles, so that this module, and the
+records that hold its enums, import without the compiled bindings. Flag bits are not
+stable (Slurm reuses them), so every flag's bit is read from the compiled headers, on first
+use of :data:`NODE_FLAGS`, :data:`JOB_FLAGS`, :data:`RESERVATION_FLAGS` or their functions
+(:mod:`slurmlib._state_flags`), and a flag this Slurm release lacks is simply never reported.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
-from .native import capabilities, lib
+from ._constants import VALUES as C
+
+if TYPE_CHECKING:
+    from ._state_flags import JOB_FLAGS as JOB_FLAGS
+    from ._state_flags import NODE_FLAGS as NODE_FLAGS
+    from ._state_flags import RESERVATION_FLAGS as RESERVATION_FLAGS
+    from ._state_flags import job_flags as job_flags
+    from ._state_flags import node_flags as node_flags
+    from ._state_flags import reservation_flags as reservation_flags
 
 
 class NamedIntEnum(enum.IntEnum):
@@ -33,48 +45,48 @@ class NamedIntEnum(enum.IntEnum):
 class NodeState(NamedIntEnum):
     """A node's base state."""
 
-    UNKNOWN = lib.NODE_STATE_UNKNOWN
+    UNKNOWN = C["NODE_STATE_UNKNOWN"]
     """Slurm has not heard from the node yet."""
-    DOWN = lib.NODE_STATE_DOWN
+    DOWN = C["NODE_STATE_DOWN"]
     """Unavailable for use."""
-    IDLE = lib.NODE_STATE_IDLE
+    IDLE = C["NODE_STATE_IDLE"]
     """Up, with nothing allocated."""
-    ALLOCATED = lib.NODE_STATE_ALLOCATED
+    ALLOCATED = C["NODE_STATE_ALLOCATED"]
     """Every CPU allocated."""
-    ERROR = lib.NODE_STATE_ERROR
+    ERROR = C["NODE_STATE_ERROR"]
     """Error state (kept for old releases)."""
-    MIXED = lib.NODE_STATE_MIXED
+    MIXED = C["NODE_STATE_MIXED"]
     """Some CPUs allocated, some idle."""
-    FUTURE = lib.NODE_STATE_FUTURE
+    FUTURE = C["NODE_STATE_FUTURE"]
     """Defined for future use: not yet part of the cluster."""
 
 
 class JobState(NamedIntEnum):
     """A job's base state."""
 
-    PENDING = lib.JOB_PENDING
+    PENDING = C["JOB_PENDING"]
     """Queued, waiting to start."""
-    RUNNING = lib.JOB_RUNNING
+    RUNNING = C["JOB_RUNNING"]
     """Allocated resources and running."""
-    SUSPENDED = lib.JOB_SUSPENDED
+    SUSPENDED = C["JOB_SUSPENDED"]
     """Allocated resources, execution suspended."""
-    COMPLETED = lib.JOB_COMPLETE
+    COMPLETED = C["JOB_COMPLETE"]
     """Finished with exit code 0."""
-    CANCELLED = lib.JOB_CANCELLED
+    CANCELLED = C["JOB_CANCELLED"]
     """Cancelled by a user or an admin."""
-    FAILED = lib.JOB_FAILED
+    FAILED = C["JOB_FAILED"]
     """Finished with a non-zero exit code or failed to launch."""
-    TIMEOUT = lib.JOB_TIMEOUT
+    TIMEOUT = C["JOB_TIMEOUT"]
     """Reached its time limit."""
-    NODE_FAIL = lib.JOB_NODE_FAIL
+    NODE_FAIL = C["JOB_NODE_FAIL"]
     """Ended because a node failed."""
-    PREEMPTED = lib.JOB_PREEMPTED
+    PREEMPTED = C["JOB_PREEMPTED"]
     """Ended by preemption."""
-    BOOT_FAIL = lib.JOB_BOOT_FAIL
+    BOOT_FAIL = C["JOB_BOOT_FAIL"]
     """A node failed to boot."""
-    DEADLINE = lib.JOB_DEADLINE
+    DEADLINE = C["JOB_DEADLINE"]
     """Reached its deadline."""
-    OUT_OF_MEMORY = lib.JOB_OOM
+    OUT_OF_MEMORY = C["JOB_OOM"]
     """Ran out of memory."""
 
     @property
@@ -83,81 +95,67 @@ class JobState(NamedIntEnum):
         return self not in (JobState.PENDING, JobState.RUNNING, JobState.SUSPENDED)
 
 
-def _flags(prefix: str, names: tuple[str, ...]) -> dict[str, int]:
-    """Flag name → bit, for the names this Slurm release defines."""
-    return {
-        name: int(getattr(lib, prefix + name))
-        for name in names
-        if capabilities.has_constant(prefix + name)
-    }
+NODE_STATE_BASE: Final[int] = C["NODE_STATE_BASE"]
+"""The bits of a node's ``node_state`` that hold its base state; the others are flags."""
+JOB_STATE_BASE: Final[int] = C["JOB_STATE_BASE"]
+"""The bits of a job's ``job_state`` that hold its base state; the others are flags."""
 
-
-NODE_STATE_BASE: Final[int] = lib.NODE_STATE_BASE
-JOB_STATE_BASE: Final[int] = lib.JOB_STATE_BASE
-
-NODE_FLAGS: Final = _flags(
-    "NODE_STATE_",
-    (
-        "NET",
-        "RES",
-        "UNDRAIN",
-        "CLOUD",
-        "RESUME",
-        "DRAIN",
-        "COMPLETING",
-        "NO_RESPOND",
-        "POWERED_DOWN",
-        "FAIL",
-        "POWERING_UP",
-        "MAINT",
-        "REBOOT_REQUESTED",
-        "REBOOT_CANCEL",
-        "POWERING_DOWN",
-        "DYNAMIC_FUTURE",
-        "REBOOT_ISSUED",
-        "PLANNED",
-        "INVALID_REG",
-        "POWER_DOWN",
-        "POWER_UP",
-        "POWER_DRAIN",
-        "DYNAMIC_NORM",
-        "BLOCKED",
-        "EXTERNAL",
-    ),
+# The flags slurmlib knows, by the suffix of their constant (NODE_STATE_DRAIN, JOB_REQUEUE):
+# which of them a release has, and their bits, come from the compiled module.
+NODE_FLAG_NAMES: Final = (
+    "NET",
+    "RES",
+    "UNDRAIN",
+    "CLOUD",
+    "RESUME",
+    "DRAIN",
+    "COMPLETING",
+    "NO_RESPOND",
+    "POWERED_DOWN",
+    "FAIL",
+    "POWERING_UP",
+    "MAINT",
+    "REBOOT_REQUESTED",
+    "REBOOT_CANCEL",
+    "POWERING_DOWN",
+    "DYNAMIC_FUTURE",
+    "REBOOT_ISSUED",
+    "PLANNED",
+    "INVALID_REG",
+    "POWER_DOWN",
+    "POWER_UP",
+    "POWER_DRAIN",
+    "DYNAMIC_NORM",
+    "BLOCKED",
+    "EXTERNAL",
 )
-"""Node flag names (``DRAIN``, ``NO_RESPOND``, ``COMPLETING``, ...) and their bits here."""
-
-JOB_FLAGS: Final = _flags(
-    "JOB_",
-    (
-        "LAUNCH_FAILED",
-        "UPDATE_DB",
-        "REQUEUE",
-        "REQUEUE_HOLD",
-        "SPECIAL_EXIT",
-        "RESIZING",
-        "CONFIGURING",
-        "COMPLETING",
-        "STOPPED",
-        "RECONFIG_FAIL",
-        "POWER_UP_NODE",
-        "REVOKED",
-        "REQUEUE_FED",
-        "RESV_DEL_HOLD",
-        "SIGNALING",
-        "STAGE_OUT",
-        "EXPEDITING",
-        "GETENV_FAILED",
-    ),
+JOB_FLAG_NAMES: Final = (
+    "LAUNCH_FAILED",
+    "UPDATE_DB",
+    "REQUEUE",
+    "REQUEUE_HOLD",
+    "SPECIAL_EXIT",
+    "RESIZING",
+    "CONFIGURING",
+    "COMPLETING",
+    "STOPPED",
+    "RECONFIG_FAIL",
+    "POWER_UP_NODE",
+    "REVOKED",
+    "REQUEUE_FED",
+    "RESV_DEL_HOLD",
+    "SIGNALING",
+    "STAGE_OUT",
+    "EXPEDITING",
+    "GETENV_FAILED",
 )
-"""Job state flag names (``COMPLETING``, ``CONFIGURING``, ``REQUEUE``, ...) and their bits."""
 
 
 # Reservation flags by the names ``scontrol show reservation`` prints → the suffix of their
 # RESERVE_FLAG_ constant. The NO_ constants (but NO_HOLD_JOBS, a flag of its own) only undo a
 # flag in an update, and DUR_PLUS, DUR_MINUS and SKIP are update operations: no flag a
 # reservation has.
-_RESERVATION_FLAG_SUFFIXES = {
+RESERVATION_FLAG_SUFFIXES: Final = {
     "ALL_NODES": "ALL_NODES",
     "ANY_NODES": "ANY_NODES",
     "DAILY": "DAILY",
@@ -183,14 +181,6 @@ _RESERVATION_FLAG_SUFFIXES = {
     "WEEKLY": "WEEKLY",
 }
 
-RESERVATION_FLAGS: Final = {
-    name: int(getattr(lib, "RESERVE_FLAG_" + suffix))
-    for name, suffix in _RESERVATION_FLAG_SUFFIXES.items()
-    if capabilities.has_constant("RESERVE_FLAG_" + suffix)
-}
-"""Reservation flags by scontrol's names (``MAINT``, ``IGNORE_JOBS``, ``STATIC``, ...) and their
-bits, for the flags this Slurm release has: what reads report and writes take."""
-
 RESERVATION_FLAG_ALIASES: Final = {
     "STATIC_ALLOC": "STATIC",
     "NO_HOLD_JOBS_AFTER": "NO_HOLD_JOBS_AFTER_END",
@@ -198,13 +188,18 @@ RESERVATION_FLAG_ALIASES: Final = {
 """Names ``scontrol create reservation`` takes for flags it prints by another name."""
 
 
-def reservation_flags(flags: int) -> frozenset[str]:
-    return frozenset(name for name, bit in RESERVATION_FLAGS.items() if flags & bit)
+_NATIVE = frozenset(
+    ("JOB_FLAGS", "NODE_FLAGS", "RESERVATION_FLAGS", "job_flags", "node_flags", "reservation_flags")
+)
 
 
-def node_flags(state: int) -> frozenset[str]:
-    return frozenset(name for name, bit in NODE_FLAGS.items() if state & bit)
+def __getattr__(name: str) -> Any:
+    """The flag tables and their functions, from :mod:`slurmlib._state_flags` on first use:
+    their bits need the compiled module, the rest of this module does not."""
+    if name not in _NATIVE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import _state_flags
 
-
-def job_flags(state: int) -> frozenset[str]:
-    return frozenset(name for name, bit in JOB_FLAGS.items() if state & bit)
+    value = getattr(_state_flags, name)
+    globals()[name] = value  # found directly from now on
+    return value

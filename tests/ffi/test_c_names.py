@@ -37,6 +37,12 @@ def test_every_c_name_the_python_layer_uses_is_bound_or_gated() -> None:
     assert c_names.missing(inventory, resolver) == []
 
 
+def test_the_constants_the_pure_layer_keeps_as_numbers_are_this_releases() -> None:
+    values = c_names.pure_constants(PACKAGE)
+    assert len(values) > 20
+    assert c_names.wrong_constants(values, native.lib, "slurmlib/_constants.py") == []
+
+
 def _missing_in(source: str) -> list[c_names.Use]:
     inventory = c_names.scan_source(textwrap.dedent(source), "slurmlib/example.py")
     return c_names.missing(inventory, c_names.FfiResolver(native.ffi, dir(native.lib)))
@@ -173,6 +179,23 @@ def test_the_build_stops_on_a_name_the_headers_lack(tmp_path: Path) -> None:
     assert (
         "slurmlib/uses_a_gone_type.py:5: uses the C type 'update_gone_msg_t *', which the "
         "Slurm headers being built against do not have"
+    ) in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_build_stops_on_a_kept_constant_the_headers_give_another_value(
+    tmp_path: Path,
+) -> None:
+    source = _source_copy(tmp_path / "src-tree")
+    table = source / "src/slurmlib/_constants.py"
+    text = table.read_text()
+    assert '"JOB_OOM": 11,' in text
+    table.write_text(text.replace('"JOB_OOM": 11,', '"JOB_OOM": 12,'))
+    done = _build(source, tmp_path / "target")
+    assert done.returncode != 0
+    assert (
+        "slurmlib/_constants.py: JOB_OOM is 0xc there but 0xb in the Slurm headers being "
+        "built against"
     ) in done.stderr
     assert "Traceback" not in done.stderr
 

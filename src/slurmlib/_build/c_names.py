@@ -21,16 +21,23 @@ literal argument of ``capabilities.has_function/has_constant/has_type/has_field`
 :func:`missing` returns every use that is neither bound in the module given nor gated. The
 build calls it with the declarations it has just generated (``ffi_builder``), and a test
 calls it with the compiled module, on every release the suite runs on.
+
+The pure layer (states, records, the pure conversions) keeps the few constants it needs as
+numbers in ``slurmlib/_constants.py``, so that it imports without the compiled module;
+:func:`wrong_constants` compares each of them with the module just built, and the build
+stops on one that differs, in one line naming it.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+import runpy
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Literal, Protocol
 
 Kind = Literal["lib", "type", "field"]
@@ -407,8 +414,38 @@ def report(uses: list[Use]) -> str:
     )
 
 
-def check_built(module_path: Path, package_dir: Path) -> list[Use]:
-    """Load the compiled bindings from ``module_path`` and check the package against them."""
+CONSTANTS_MODULE = "_constants.py"
+"""The pure layer's table of C constants, in the package directory."""
+
+
+def pure_constants(package_dir: Path) -> dict[str, int]:
+    """The table of ``slurmlib/_constants.py``, read from its file: the package cannot be
+    imported while it is being built (and that module imports nothing of it)."""
+    values: dict[str, int] = runpy.run_path(str(package_dir / CONSTANTS_MODULE))["VALUES"]
+    return values
+
+
+def wrong_constants(values: Mapping[str, int], lib: object, where: str) -> list[str]:
+    """One line for each constant of ``values`` that ``lib`` (the compiled module's) lacks
+    or gives another value, naming it, both values and ``where`` the table is."""
+    lines = []
+    for name, value in values.items():
+        actual = getattr(lib, name, None)
+        if not isinstance(actual, int):
+            lines.append(
+                f"{where}: {name} is {value:#x} there, but the Slurm headers being built "
+                "against do not define it: read it from native.lib behind a capability instead"
+            )
+        elif actual != value:
+            lines.append(
+                f"{where}: {name} is {value:#x} there but {actual:#x} in the Slurm headers "
+                "being built against: this release changed it; read it from native.lib "
+                "instead of the table"
+            )
+    return lines
+
+
+def _load(module_path: Path) -> ModuleType:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("slurmlib._slurm", module_path)
@@ -416,9 +453,22 @@ def check_built(module_path: Path, package_dir: Path) -> list[Use]:
         raise ImportError(f"cannot load {module_path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def check_built(module_path: Path, package_dir: Path) -> list[Use]:
+    """Load the compiled bindings from ``module_path`` and check the package against them."""
+    module = _load(module_path)
     resolver = FfiResolver(module.ffi, dir(module.lib))
     inventory = scan(package_sources(package_dir), package_dir.parent)
     return missing(inventory, resolver)
+
+
+def check_constants(module_path: Path, package_dir: Path) -> list[str]:
+    """The constants of the pure layer's table that the module at ``module_path`` disagrees
+    with (:func:`wrong_constants`)."""
+    where = str((package_dir / CONSTANTS_MODULE).relative_to(package_dir.parent))
+    return wrong_constants(pure_constants(package_dir), _load(module_path).lib, where)
 
 
 def main(argv: list[str]) -> int:
@@ -429,6 +479,7 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         absent = check_built(Path(argv[0]), Path(argv[1]))
+        wrong = check_constants(Path(argv[0]), Path(argv[1]))
     except ImportError as exc:
         print(f"error: cannot load the module just built to check it: {exc}", file=sys.stderr)
         return 1
@@ -438,8 +489,13 @@ def main(argv: list[str]) -> int:
             + report(absent),
             file=sys.stderr,
         )
-        return 1
-    return 0
+    if wrong:
+        print(
+            "error: constants that slurmlib keeps as numbers differ in this Slurm:\n"
+            + "\n".join(wrong),
+            file=sys.stderr,
+        )
+    return 1 if absent or wrong else 0
 
 
 if __name__ == "__main__":
