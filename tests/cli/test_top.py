@@ -176,7 +176,7 @@ def test_live_view_draws_refreshes_after_a_submission_and_quits_on_q(
 
 def test_each_sort_orders_as_one_sort_by_the_tuple_of_its_keys(slurm_conf: Path) -> None:
     from slurmlib import Cluster
-    from slurmlib.cli.top import ONE_KEY, SORTS, View
+    from slurmlib.cli.top_view import ONE_KEY, SORTS, View
 
     assert set(ONE_KEY) <= set(SORTS)  # a combined key replaces the sorts by SORTS' keys
 
@@ -197,11 +197,12 @@ def test_the_fast_json_text_is_the_json_of_the_snapshot(
     slurm_conf: Path, per_piece: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from slurmlib import Cluster, JobState
-    from slurmlib.cli import top
-    from slurmlib.cli.top import View, snapshot, snapshot_text
+    from slurmlib.cli import top_json
+    from slurmlib.cli.top_json import snapshot, snapshot_text
+    from slurmlib.cli.top_view import View
 
     # Pieces of 4 and 1 job: the joins between pieces are where the text could break.
-    monkeypatch.setattr(top, "JOBS_PER_PIECE", per_piece)
+    monkeypatch.setattr(top_json, "JOBS_PER_PIECE", per_piece)
     view = View(states=set(JobState))
     view.poll(Cluster())
     assert len(view.rows) >= 10
