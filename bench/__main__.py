@@ -1,6 +1,7 @@
 """``python -m bench`` (``make bench``): every benchmark in one run, then ``results.md``.
 
     python -m bench [--quick] [--runs N] [--out bench/results.md] [--no-scaling]
+                    [--others bench.db,bench.exporter] [--reuse bench/results.json]
 
 On the cluster of ``SLURM_CONF`` (``make bench``: the site-sized one of
 ``scripts/cluster up --scale``): import and build times (``bench.ffi``), slurmlib against
@@ -10,6 +11,10 @@ throw-away cluster (``bench.scaling``), and the other engineers' benchmarks that
 
 ``--quick`` (what the test suite runs): 3 runs, no build timing, queues of 100 and 300
 jobs for the scaling, and the other benchmarks skipped. Nothing here asserts a time.
+
+``--others`` runs only those of the other benchmarks. ``--reuse FILE``: what this run does
+not measure (the scaling with ``--no-scaling``, the other benchmarks not run) is taken from
+the results of an earlier run, and the report says which parts and from when.
 """
 
 from __future__ import annotations
@@ -71,18 +76,24 @@ def _state() -> tuple[str, dict[str, Any]]:
         done = subprocess.run(argv, capture_output=True, text=True)
         return len(done.stdout.splitlines()) if done.returncode == 0 else -1
 
-    nodes = len(
-        set(
-            subprocess.run(
-                ["sinfo", "-h", "-N", "-o", "%N"], capture_output=True, text=True
-            ).stdout.split()
-        )
+    gres = dict(
+        line.split(None, 1)
+        for line in subprocess.run(
+            ["sinfo", "-h", "-N", "-o", "%N %G"], capture_output=True, text=True
+        ).stdout.splitlines()
+        if line.strip()
     )
+    nodes = len(gres)
+    with_gres = sum(1 for value in gres.values() if value.strip() not in ("", "(null)"))
     jobs = count(["squeue", "-h", "-o", "%i"])
     users = count(["sacctmgr", "-n", "-P", "list", "user"])
     accounts = count(["sacctmgr", "-n", "-P", "list", "account"])
     finished = seed.get("accounting_history_jobs")
-    text = f"{nodes:,} nodes, {jobs:,} jobs in the queue, {users} users in {accounts} accounts"
+    text = f"{nodes:,} nodes ({with_gres:,} with GRES), {jobs:,} jobs in the queue"
+    gpu_jobs = sum(n for kind, n in (seed.get("pending_kinds") or {}).items() if kind[:4] == "gpu_")
+    if gpu_jobs:
+        text += f" ({gpu_jobs:,} of the seeded pending ones ask for GPUs)"
+    text += f", {users} users in {accounts} accounts"
     if finished:
         text += f", {finished:,} finished jobs in accounting"
     if seed.get("seed_seconds"):
@@ -116,6 +127,14 @@ def main() -> int:
     )
     parser.add_argument("--no-scaling", action="store_true")
     parser.add_argument(
+        "--others", help=f"which of the other benchmarks to run (default: {','.join(OTHERS)})"
+    )
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        help="an earlier run's results JSON: what this run skips is copied from it, and said so",
+    )
+    parser.add_argument(
         "--sizes", help="queue lengths of the scaling (default 1000,10000,50000,100000)"
     )
     args = parser.parse_args()
@@ -125,6 +144,11 @@ def main() -> int:
             if args.quick
             else HERE / "results.md"
         )
+    others = OTHERS if args.others is None else tuple(args.others.split(","))
+    unknown = set(others) - set(OTHERS)
+    if unknown:
+        parser.error(f"--others: not one of {', '.join(OTHERS)}: {', '.join(sorted(unknown))}")
+    earlier = json.loads(args.reuse.read_text()) if args.reuse else None
     if not os.environ.get("SLURM_CONF"):
         raise SystemExit("bench: set SLURM_CONF to the cluster to measure (make bench does)")
     started = time.monotonic()
@@ -134,7 +158,7 @@ def main() -> int:
 
     results: dict[str, Any] = {
         "meta": {
-            "command": "python -m bench" + (" --quick" if args.quick else ""),
+            "command": " ".join(["python -m bench", *sys.argv[1:]]),
             "date": time.strftime("%Y-%m-%d %H:%M %Z"),
             "cpu": _cpu(),
             "cores": os.cpu_count(),
@@ -170,7 +194,7 @@ def main() -> int:
             results["scaling"] = {"error": str(exc)}
     results["others"] = {}
     if not args.quick:
-        for module in OTHERS:
+        for module in others:
             if importlib.util.find_spec(module) is None:
                 continue
             print(f"bench: {module}", file=sys.stderr, flush=True)
@@ -179,6 +203,24 @@ def main() -> int:
                 done.stdout if done.returncode == 0 else f"failed: {done.stderr[-2000:]}"
             )
     results["meta"]["bench_seconds"] = round(time.monotonic() - started)
+    if earlier is not None:
+        # Each part copied says the run it was measured in (an earlier copy keeps its own).
+        before = earlier["meta"]
+        carried = before.get("reused") or {}
+        reused: dict[str, dict[str, str]] = {}
+
+        def origin(part: str) -> dict[str, str]:
+            return carried.get(part) or {"date": before["date"], "state": before["state"]}
+
+        if "scaling" not in results and earlier.get("scaling"):
+            results["scaling"] = earlier["scaling"]
+            reused["scaling"] = origin("scaling")
+        for module, output in (earlier.get("others") or {}).items():
+            if module not in results["others"] and not args.quick:
+                results["others"][module] = output
+                reused[module] = origin(module)
+        if reused:
+            results["meta"]["reused"] = reused
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
     report.write(results, args.out)

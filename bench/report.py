@@ -8,6 +8,7 @@ MISS from the same numbers (a MISS is printed like a PASS, never left out).
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,24 @@ RATIO_TARGETS = (
         2.0,
         "nodes snapshot <= 2x the bare RPC",
         10_000,
+    ),
+    # Issue "GPUs and GRES": on the scale state every node has GPUs, and a share of the jobs
+    # ask for them in every request style (their records carry GRES and GPU TRES strings).
+    (
+        "nodes",
+        "slurmlib Cluster.nodes() snapshot",
+        "bare RPC: load + free nodes",
+        1.3,
+        "nodes snapshot, GRES on every node, <= 1.3x the bare RPC",
+        10_000,
+    ),
+    (
+        "jobs",
+        "slurmlib Cluster.jobs() snapshot",
+        "bare RPC: load + free jobs",
+        1.3,
+        "jobs snapshot, GPU jobs among them, <= 1.3x the bare RPC",
+        50_000,
     ),
 )
 SPEEDUP_TARGETS = (
@@ -120,6 +139,7 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                     "PASS" if row["median_s"] < SUBCOMMAND_LIMIT_S else "MISS",
                 )
             )
+    rows += exporter_targets(results)
     ffi = results.get("ffi") or {}
     for name, entry in ffi.items():
         if isinstance(entry, dict) and "verdict" in entry:
@@ -128,6 +148,57 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                     f"{name} < {entry['target_ms']:.0f} ms",
                     f"{entry['median_ms']} ms",
                     entry["verdict"],
+                )
+            )
+    return rows
+
+
+def exporter_targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The targets of ``bench.exporter`` (issue "exporter"), from its JSON output in the
+    same run: the figure beside its limit, judged by the same numbers."""
+    output = (results.get("others") or {}).get("bench.exporter")
+    if not isinstance(output, str) or output.startswith("failed"):
+        return []
+    try:
+        report = json.loads(output)
+    except ValueError:
+        return []
+    rows = []
+    series = report["state"]["series"]
+    # The median of every scrape, idle and while polling (an older output: of the two medians).
+    scrape = report.get("scrape_median_ms") or statistics.median(
+        [report["scrape_idle"]["median_ms"], report["scrape_while_polling"]["median_ms"]]
+    )
+    verdict = "PASS" if scrape <= 50 and series >= 5000 else "MISS"
+    rows.append(
+        (
+            "exporter: scrape <= 50 ms at >= 5,000 series",
+            f"{scrape:.1f} ms ({scrape / 50:.2f}x the limit) at {series:,} series: idle "
+            f"{report['scrape_idle']['median_ms']} ms, while polling "
+            f"{report['scrape_while_polling']['median_ms']} ms",
+            verdict,
+        )
+    )
+    finished = report.get("finished_jobs_poll")
+    if finished:
+        quiet = finished["nothing_ended_cpu_ms"]
+        rows.append(
+            (
+                "exporter: finished-jobs poll, nothing ended, <= 5 ms CPU",
+                "not measured" if quiet is None else f"{quiet} ms ({quiet / 5:.2f}x the limit)",
+                "PASS" if quiet is not None and quiet <= 5 else "MISS",
+            )
+        )
+        ten = finished.get("newly_ended_10000")
+        if ten:
+            worst = max(ten["wall_ms"], ten["cpu_ms"])
+            rows.append(
+                (
+                    "exporter: finished-jobs poll of 10,000 newly ended jobs <= 1 s",
+                    f"{ten['wall_ms']:,.0f} ms wall ({ten['wall_ms'] / 1000:.2f}x the limit), "
+                    f"{ten['cpu_ms']:,.0f} ms CPU; {ten['jobs']:,} jobs counted, median of "
+                    f"{ten['runs']} polls",
+                    "PASS" if worst <= 1000 else "MISS",
                 )
             )
     return rows
@@ -263,6 +334,13 @@ def write(results: dict[str, Any], path: Path) -> None:
         "- x bare RPC: the figure over the load + free of the same data with no conversion "
         "(the floor); "
         "x slurmlib: over slurmlib's figure for the same data (above 1: slower than slurmlib).",
+    ]
+    for part, origin in (meta.get("reused") or {}).items():
+        lines.append(
+            f"- not measured in this run: {part}, copied from the run of {origin['date']} "
+            f"(state then: {origin['state']})"
+        )
+    lines += [
         "",
         "## Targets",
         "",
