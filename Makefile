@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 export SLURM_CONF ?= $(CURDIR)/.cluster/etc/slurm.conf
 
-.PHONY: setup demo test lint docs docs-build bench bench-quick cluster-up cluster-down clean
+.PHONY: setup demo test lint docs docs-build bench bench-quick cluster-up cluster-down clean generate
 
 # System packages (Slurm, munge, MariaDB, headers), then slurmlib built against them.
 setup:
@@ -47,6 +47,12 @@ lint:
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/mypy
+	PYTHONPATH=src $(VENV)/bin/python -m slurmlib._build.records_gen --check
+
+# What the record descriptions (src/slurmlib/_build/descriptions.py) make: the record
+# classes, the C layouts and plans, the field reference. Commit them with the description.
+generate:
+	PYTHONPATH=src $(VENV)/bin/python -m slurmlib._build.records_gen
 
 # The documentation site into build/site: the test cluster, the commands' output captured
 # from it (scripts/docs-capture, into build/docs-generated), then mkdocs with warnings as
