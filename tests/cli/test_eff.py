@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from slurmlib.cli.eff import clock, size
+from slurmlib.cli.eff_tables import clock, size
 from slurmlib.cli.efficiency import (
     Totals,
     efficiency,
