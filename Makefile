@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 export SLURM_CONF ?= $(CURDIR)/.cluster/etc/slurm.conf
 
-.PHONY: setup demo test lint docs docs-build bench bench-quick cluster-up cluster-down clean generate
+.PHONY: setup demo test unit lint docs docs-build bench bench-quick cluster-up cluster-down clean generate
 
 # System packages (Slurm, munge, MariaDB, headers), then slurmlib built against them.
 setup:
@@ -18,10 +18,16 @@ demo: setup
 # The suite on this machine's Slurm, then again inside Debian chroots of trixie (24.11, the
 # release most sites run of these) and sid (the newest Slurm), side by side, each built
 # from the same tree: one source, several releases.
-# Lint and the docs build (warnings as errors) come first: they are the quickest to fail.
-test: setup lint
+# Lint, the unit tests and the docs build (warnings as errors) come first: they are the
+# quickest to fail.
+test: setup lint unit
 	scripts/run-tests --docs
 	scripts/matrix-all trixie sid
+
+# tests/unit with nothing but Python: a throw-away venv of pytest and pycparser, a copy of
+# src/ without any compiled module, the bindings' import refused. No root, Slurm or cluster.
+unit:
+	PYTHON=$(PYTHON) scripts/unit-tests -q
 
 # Python sources the linters check (scripts/docs-capture is Python without a .py suffix).
 LINT_PATHS = src tests bench scripts/docs-capture
