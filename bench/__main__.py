@@ -1,6 +1,6 @@
 """``python -m bench`` (``make bench``): every benchmark in one run, then ``results.md``.
 
-    python -m bench [--quick] [--runs N] [--out bench/results.md] [--no-scaling]
+    python -m bench [--quick] [--runs N] [--out bench/results.md] [--no-scaling] [--no-ffi]
                     [--others bench.db,bench.exporter] [--reuse bench/results.json]
 
 On the cluster of ``SLURM_CONF`` (``make bench``: the site-sized one of
@@ -13,8 +13,9 @@ throw-away cluster (``bench.scaling``), and the other engineers' benchmarks that
 jobs for the scaling, and the other benchmarks skipped. Nothing here asserts a time.
 
 ``--others`` runs only those of the other benchmarks. ``--reuse FILE``: what this run does
-not measure (the scaling with ``--no-scaling``, the other benchmarks not run) is taken from
-the results of an earlier run, and the report says which parts and from when.
+not measure (the scaling with ``--no-scaling``, import and build times with ``--no-ffi``,
+the other benchmarks not run) is taken from the results of an earlier run, and the report
+says which parts and from when.
 """
 
 from __future__ import annotations
@@ -126,6 +127,7 @@ def main() -> int:
         help="the report (default: bench/results.md; build/bench-quick/results.md with --quick)",
     )
     parser.add_argument("--no-scaling", action="store_true")
+    parser.add_argument("--no-ffi", action="store_true", help="no import and build times")
     parser.add_argument(
         "--others", help=f"which of the other benchmarks to run (default: {','.join(OTHERS)})"
     )
@@ -173,9 +175,10 @@ def main() -> int:
             "runs": runs,
         }
     }
-    print("bench: import and build times", file=sys.stderr, flush=True)
-    ffi_argv = [sys.executable, "-m", "bench.ffi", "--repeat", "5" if args.quick else "15"]
-    results["ffi"] = _run_json([*ffi_argv, "--no-build"] if args.quick else ffi_argv)
+    if not args.no_ffi:
+        print("bench: import and build times", file=sys.stderr, flush=True)
+        ffi_argv = [sys.executable, "-m", "bench.ffi", "--repeat", "5" if args.quick else "15"]
+        results["ffi"] = _run_json([*ffi_argv, "--no-build"] if args.quick else ffi_argv)
     print("bench: slurmlib against the bare RPC and Slurm's tools", file=sys.stderr, flush=True)
     results["controller"] = controller.measure(runs, args.quick)
     if not args.no_scaling:
@@ -212,6 +215,9 @@ def main() -> int:
         def origin(part: str) -> dict[str, str]:
             return carried.get(part) or {"date": before["date"], "state": before["state"]}
 
+        if "ffi" not in results and earlier.get("ffi"):
+            results["ffi"] = earlier["ffi"]
+            reused["ffi"] = origin("ffi")
         if "scaling" not in results and earlier.get("scaling"):
             results["scaling"] = earlier["scaling"]
             reused["scaling"] = origin("scaling")
