@@ -42,5 +42,21 @@ class RefuseCompiled(importlib.abc.MetaPathFinder):
         return None
 
 
+NEEDS_THE_BINDINGS = ["test_descriptions.py"]
+"""Modules here that still import the native layer (``slurmlib.db``'s package loads it, and
+``test_descriptions.py`` reads ``slurmlib.db.records``): left out of the run without the
+bindings, run beside them (``.venv/bin/pytest``, ``scripts/run-tests``). Each belongs in
+``tests/`` or must stop needing the bindings; this list only shrinks."""
+
 if os.environ.get("SLURMLIB_UNIT_PURE"):
     sys.meta_path.insert(0, RefuseCompiled())
+    collect_ignore = list(NEEDS_THE_BINDINGS)
+
+
+def pytest_report_header() -> list[str]:
+    if not os.environ.get("SLURMLIB_UNIT_PURE"):
+        return []
+    return [
+        "unit tests without the compiled module; left to the run beside it: "
+        + ", ".join(NEEDS_THE_BINDINGS)
+    ]
