@@ -14,6 +14,11 @@ nothing lets it drift:
 - ``tests/ffi/test_c_names.py`` asks the same of the module that is loaded, on every release
   of the matrix.
 
+Why a table rather than a ``lib`` loaded lazily: an enum's values are needed when its class
+is made, at import, so a lazy ``lib`` would still load the bindings the moment ``states``
+(and every record) is imported. Names that only functions use are loaded lazily instead
+(``convert.text``, the flag tables of ``states``).
+
 What is *not* here: state and reservation flag bits, which Slurm reuses between releases
 (``NODE_STATE_NET`` 0x10 became ``NODE_STATE_EXTERNAL``). Those are read from the compiled
 module, on first use (:mod:`slurmlib._state_flags`).
