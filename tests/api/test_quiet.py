@@ -132,9 +132,9 @@ def test_a_long_outage_is_kept_in_bounded_memory(slurm_conf: Path) -> None:
         """
         import os
         import slurmlib
-        from slurmlib import native
+        from slurmlib import _native_log, native
         slurmlib.Cluster()
-        log = native._libslurm_log
+        log = _native_log.capture
         first = log.fd
         line = b"%s: error: retrying\\n" % log.prefix[:-2]
         for _ in range(30):

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import slurmlib
-from slurmlib import native
+from slurmlib import _native_load, native
 from slurmlib._build import c_names
 
 from ..conftest import REPO
@@ -275,7 +275,7 @@ def test_a_slurm_under_its_own_prefix_loads_with_no_library_path(tmp_path: Path)
 
 
 def test_a_libslurm_the_loader_cannot_find_is_named_with_where_it_was_looked_for() -> None:
-    message = native._load_failure(
+    message = _native_load.load_failure(
         "libslurm.so.42: cannot open shared object file: No such file or directory",
         {
             "library": "/opt/slurm-24.11/lib/libslurm.so.42.0.0",
