@@ -4,7 +4,7 @@ Every function validates all of its input first (``ValueError``/``TypeError`` na
 argument) and only then builds the request and calls libslurm under ``native.api_lock``.
 The controller's refusals come back as the typed exceptions of :mod:`slurmlib.errors` with
 Slurm's own message. Request structs and their strings are cffi allocations that live for
-the call (:class:`~slurmlib._submit.CBuffers`); Slurm's answers are freed by Slurm's own
+the call (:class:`~slurmlib._cbuffers.CBuffers`); Slurm's answers are freed by Slurm's own
 functions.
 
 Job calls use the variants that take the job id as text (``slurm_kill_job2``,
@@ -24,15 +24,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import native
-from ._submit import CBuffers
-from .convert import Unlimited
-from .jobspec import (
+from ._cbuffers import CBuffers
+from ._validate import (
     check_count,
     check_dependency,
     check_names,
     check_text,
     time_limit_minutes,
 )
+from .convert import Unlimited
 from .native import capabilities, ffi, lib
 from .records import JobRef
 from .states import RESERVATION_FLAG_ALIASES

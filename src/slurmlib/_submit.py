@@ -1,28 +1,28 @@
 """A :class:`JobSpec` as Slurm's ``job_desc_msg_t``, and the calls that take one.
 
 Memory: the descriptor and every string in it are cffi allocations held by a
-:class:`CBuffers` for exactly as long as the call. None of it is handed to a Slurm free
-function: ``slurm_submit_batch_job``, ``slurm_job_will_run2`` and ``slurm_update_job2``
-only read the descriptor. What Slurm answers is freed with Slurm's own functions before
-these functions return.
+:class:`~slurmlib._cbuffers.CBuffers` for exactly as long as the call. None of it is handed
+to a Slurm free function: ``slurm_submit_batch_job``, ``slurm_job_will_run2`` and
+``slurm_update_job2`` only read the descriptor. What Slurm answers is freed with Slurm's
+own functions before these functions return.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterable
 from typing import Any
 
 from . import convert as cv
 from . import native
+from ._cbuffers import CBuffers
 from .convert import Unlimited
 from .errors import SlurmError
 from .jobspec import JobSpec
 from .native import capabilities, ffi, lib
 from .records import SubmitResult, WillRun
 
-__all__ = ["CBuffers", "job_desc", "submit", "will_run"]
+__all__ = ["job_desc", "submit", "will_run"]
 
 _MEM_PER_CPU = int(lib.MEM_PER_CPU)
 _NICE_OFFSET = int(lib.NICE_OFFSET)
@@ -35,36 +35,6 @@ _JOB_SHARED_NONE = int(lib.JOB_SHARED_NONE)
 _GRES_PREFIX = "gres/" if capabilities.has_field("job_desc_msg_t", "container_id") else "gres:"
 
 _SHORT_HOSTNAME = socket.gethostname().split(".")[0]
-
-
-class CBuffers:
-    """Keeps the cffi buffers of one request alive while C reads them."""
-
-    __slots__ = ("_held",)
-
-    def __init__(self) -> None:
-        self._held: list[Any] = []
-
-    def text(self, value: str | bytes) -> Any:
-        """A NUL-terminated copy of ``value`` (checked for NUL bytes by the caller)."""
-        data = value if isinstance(value, bytes) else value.encode()
-        buffer = ffi.new("char[]", data)
-        self._held.append(buffer)
-        return buffer
-
-    def optional(self, value: str | None) -> Any:
-        return ffi.NULL if value is None else self.text(value)
-
-    def text_array(self, values: Iterable[str | bytes]) -> tuple[Any, int]:
-        """A ``char **`` of copies of ``values`` and their number."""
-        items = [self.text(v) for v in values]
-        array = ffi.new("char *[]", items or 1)
-        self._held.append(array)
-        return array, len(items)
-
-    def keep(self, cdata: Any) -> Any:
-        self._held.append(cdata)
-        return cdata
 
 
 def job_desc(spec: JobSpec, buffers: CBuffers) -> Any:

@@ -13,6 +13,10 @@ it) is its to refuse, with its own message, as a typed :class:`~slurmlib.errors.
 
 Units: memory in MiB, or text with a unit (``K``, ``M``, ``G``, ``T``; 1024-based, as
 sbatch reads them); time limits as ``timedelta`` or whole minutes.
+
+The checks themselves live in :mod:`slurmlib._validate`, shared with the controller's
+writes; the few that readers of a spec use too (array specs, dependencies, memory, time
+limits) are named here as well.
 """
 
 from __future__ import annotations
@@ -20,15 +24,22 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ._gres import check_gpu_count, check_gres
-from ._validate import check_text
-from .convert import UNLIMITED, Unlimited
+from ._validate import (
+    array_task_ids,
+    check_count,
+    check_dependency,
+    check_names,
+    check_text,
+    parse_memory,
+    time_limit_minutes,
+)
+from .convert import Unlimited
 
 __all__ = [
     "JobSpec",
@@ -40,139 +51,6 @@ __all__ = [
 ]
 
 _UINT16_MAX = 0xFFFF - 2  # NO_VAL16 and INFINITE16 are Slurm's
-_UINT32_MAX = 0xFFFFFFFF - 2  # NO_VAL and INFINITE are Slurm's
-
-
-def check_count(field: str, value: object, *, minimum: int = 1, maximum: int = _UINT32_MAX) -> int:
-    """An integer in ``[minimum, maximum]`` (``bool`` is not a count)."""
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{field} must be an integer, not {type(value).__name__}")
-    if not minimum <= value <= maximum:
-        raise ValueError(f"{field} must be between {minimum} and {maximum}, not {value}")
-    return value
-
-
-def check_names(field: str, value: object) -> tuple[str, ...]:
-    """One name or several (``"a,b"``, ``["a", "b"]``) as a tuple of non-empty names."""
-    if isinstance(value, str):
-        items: Iterable[object] = value.split(",")
-    elif isinstance(value, Iterable) and not isinstance(value, bytes | Mapping):
-        items = value
-    else:
-        raise TypeError(f"{field} must be a string or a list of strings, not {value!r}")
-    names = tuple(check_text(field, item).strip() for item in items)
-    if not names or any(not n or "," in n for n in names):
-        raise ValueError(f"{field} must name at least one, without empty names: {value!r}")
-    return names
-
-
-_MEMORY = re.compile(r"^\s*(\d+)\s*([KMGT]?)i?B?\s*$", re.IGNORECASE)
-_MEMORY_UNITS = {"K": 1 / 1024, "": 1, "M": 1, "G": 1024, "T": 1024**2}
-
-
-def parse_memory(field: str, value: object) -> int:
-    """Memory in MiB from an integer (MiB) or text such as ``"512M"``, ``"4G"``, ``"1T"``.
-
-    Text without a unit is MiB, as sbatch reads it; kibibytes round up to whole MiB.
-    """
-    if isinstance(value, int) and not isinstance(value, bool):
-        mib = value
-    elif isinstance(value, str):
-        match = _MEMORY.match(check_text(field, value))
-        if match is None:
-            raise ValueError(
-                f"{field} must be MiB or a number with a unit K, M, G or T (like '4G'), "
-                f"not {value!r}"
-            )
-        mib = math.ceil(int(match.group(1)) * _MEMORY_UNITS[match.group(2).upper()])
-    else:
-        raise TypeError(f"{field} must be MiB (int) or text like '4G', not {value!r}")
-    # 0 is Slurm's "all the memory of each node"; the top bit flags per-CPU memory.
-    if not 0 <= mib < 2**62:
-        raise ValueError(f"{field} must be between 0 and 2^62 MiB, not {mib}")
-    return mib
-
-
-def time_limit_minutes(field: str, value: object) -> int | Unlimited:
-    """Whole minutes from a ``timedelta`` (rounded up, as Slurm does) or an int of minutes."""
-    if isinstance(value, Unlimited):
-        return UNLIMITED
-    if isinstance(value, timedelta):
-        if value <= timedelta(0):
-            raise ValueError(f"{field} must be positive, not {value}")
-        minutes = math.ceil(value.total_seconds() / 60)
-    elif isinstance(value, int) and not isinstance(value, bool):
-        minutes = value
-    else:
-        raise TypeError(f"{field} must be a timedelta, minutes (int) or UNLIMITED, not {value!r}")
-    return check_count(field, minutes, minimum=1)
-
-
-_ARRAY_ITEM = re.compile(r"^(\d+)(?:-(\d+)(?::(\d+))?)?$")
-
-
-def array_task_ids(spec: str) -> tuple[tuple[int, ...], int | None]:
-    """The task ids of an array spec and its ``%`` limit (``"1-8%2"``, ``"1,3,5"``, ``"0-15:4"``).
-
-    Raises ``ValueError`` for anything sbatch would not take.
-    """
-    check_text("array", spec)
-    body, sep, limit_text = spec.partition("%")
-    limit = None
-    if sep:
-        if not limit_text.isdigit() or int(limit_text) < 1:
-            raise ValueError(f"array: the limit after '%' must be a positive number: {spec!r}")
-        limit = int(limit_text)
-    ids: set[int] = set()
-    for item in body.split(","):
-        match = _ARRAY_ITEM.match(item.strip())
-        if match is None:
-            raise ValueError(
-                f"array: {item!r} is not N, N-M or N-M:STEP (in {spec!r}; e.g. '1-8%2', '1,3,5')"
-            )
-        first = int(match.group(1))
-        last = int(match.group(2)) if match.group(2) is not None else first
-        step = int(match.group(3)) if match.group(3) is not None else 1
-        if last < first or step < 1:
-            raise ValueError(f"array: {item!r} is an empty range (in {spec!r})")
-        if last >= _UINT32_MAX:
-            raise ValueError(f"array: task id {last} is out of range (in {spec!r})")
-        ids.update(range(first, last + 1, step))
-    return tuple(sorted(ids)), limit
-
-
-_DEPENDENCY_KINDS = (
-    "after",
-    "afterany",
-    "afterburstbuffer",
-    "aftercorr",
-    "afternotok",
-    "afterok",
-)
-_JOB_REF = r"\d+(?:_\d+)?(?:\+\d+)?"
-_DEPENDENCY_ITEM = re.compile(
-    rf"^(?:singleton|(?:{'|'.join(_DEPENDENCY_KINDS)}):{_JOB_REF}(?::{_JOB_REF})*)$"
-)
-
-
-def check_dependency(field: str, value: object, *, empty: bool = False) -> str:
-    """A dependency as sbatch writes it: ``"afterok:12:13,afterany:14"``, ``"singleton"``.
-
-    Items are joined by ``,`` (all must hold) or ``?`` (any may); job ids may name an array
-    task (``12_3``); ``after`` may carry ``+minutes``.
-    """
-    text = check_text(field, value, empty=empty)
-    if not text:
-        return text
-    if "," in text and "?" in text:
-        raise ValueError(f"{field}: mix of ',' (all) and '?' (any) is not allowed: {text!r}")
-    for item in re.split(r"[,?]", text):
-        if not _DEPENDENCY_ITEM.match(item):
-            raise ValueError(
-                f"{field}: {item!r} is not TYPE:JOBID[:JOBID...] with TYPE one of "
-                f"{', '.join(_DEPENDENCY_KINDS)}, nor 'singleton' (in {text!r})"
-            )
-    return text
 
 
 def _check_optional(field: str, value: object) -> str | None:
