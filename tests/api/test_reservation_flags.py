@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import slurmlib
-from slurmlib import _control
+from slurmlib import _control_reservations
 from slurmlib.states import RESERVATION_FLAGS
 
 from ..slurmtools import run, scontrol_oneliners
@@ -58,9 +58,9 @@ def _scontrol_flags(name: str) -> set[str]:
 
 
 def test_reads_and_writes_share_one_table_of_names() -> None:
-    assert set(RESERVATION_FLAGS) <= set(_control.RESERVATION_FLAGS)
+    assert set(RESERVATION_FLAGS) <= set(_control_reservations.RESERVATION_FLAGS)
     for name, bit in RESERVATION_FLAGS.items():
-        assert _control.RESERVATION_FLAGS[name] == bit
+        assert _control_reservations.RESERVATION_FLAGS[name] == bit
     assert "IGNORE_JOBS" in RESERVATION_FLAGS and "IGN_JOBS" not in RESERVATION_FLAGS
 
 

@@ -226,7 +226,7 @@ def test_partitions_are_written_through_the_prototype_type_when_update_part_msg_
         """
         import json, subprocess
         import slurmlib
-        from slurmlib import _control, native
+        from slurmlib import _control_partitions, native
         assert not native.capabilities.has_type("update_part_msg_t")
         cluster = slurmlib.Cluster()
         cluster.create_partition("cnames", nodes="node4", max_time=30, hidden=True)
@@ -236,7 +236,7 @@ def test_partitions_are_written_through_the_prototype_type_when_update_part_msg_
                                    capture_output=True, text=True, check=True).stdout
         finally:
             cluster.delete_partition("cnames")
-        print(json.dumps({"type": _control._PARTITION_REQUEST.cname, "shown": shown}))
+        print(json.dumps({"type": _control_partitions._PARTITION_REQUEST.cname, "shown": shown}))
         """,
     )
     assert ran.returncode == 0, ran.stderr
