@@ -42,11 +42,10 @@ class RefuseCompiled(importlib.abc.MetaPathFinder):
         return None
 
 
-NEEDS_THE_BINDINGS = ["test_descriptions.py"]
-"""Modules here that still import the native layer (``slurmlib.db``'s package loads it, and
-``test_descriptions.py`` reads ``slurmlib.db.records``): left out of the run without the
+NEEDS_THE_BINDINGS: list[str] = []
+"""Modules here that still import the native layer: left out of the run without the
 bindings, run beside them (``.venv/bin/pytest``, ``scripts/run-tests``). Each belongs in
-``tests/`` or must stop needing the bindings; this list only shrinks."""
+``tests/`` or must stop needing the bindings; this list only shrinks (it is empty)."""
 
 if os.environ.get("SLURMLIB_UNIT_PURE"):
     sys.meta_path.insert(0, RefuseCompiled())

@@ -70,12 +70,13 @@ def test_every_plan_names_rules_columns_and_caches_that_exist() -> None:
         prefix = records_gen.re.sub(r"(?<!^)(?=[A-Z])", "_", kind.name).upper()
         assert getattr(layouts, f"{prefix}_INTS") == ints
         assert getattr(layouts, f"{prefix}_STRINGS") == strings
-        computed = set(kind.source.computed_ints) | set(kind.source.computed_strings)
+        computed_strings = getattr(kind.source, "computed_strings", ())
+        computed = set(kind.source.computed_ints) | set(computed_strings)
         for f in kind.fields:
             rule = RULES[f.rule]
             column = f.c
             assert column in ints or column in strings or column in computed, (kind, f)
-            string_column = column in strings or column in kind.source.computed_strings
+            string_column = column in strings or column in computed_strings
             assert string_column == (rule.op in ("STR", "STR_OR", "CACHE_STR", "MAP_STR"))
         plan = getattr(layouts, f"{prefix}_PLAN")
         assert [step[0] for step in plan] == [f.name for f in kind.fields]
@@ -126,3 +127,34 @@ def test_generated_records_are_frozen_hashable_values() -> None:
     )
     assert qos.preempt == ()
     assert records.WillRun.__match_args__[0] == "start_time"
+
+
+def test_the_json_coverage_names_fields_that_exist() -> None:
+    from slurmlib._build import json_coverage
+
+    for coverage in json_coverage.COVERAGES:
+        (kind,) = [k for k in KINDS if k.name == coverage.kind]
+        names = {f.name for f in kind.fields} | {p.name for p in kind.properties}
+        for key, fields in coverage.renamed.items():
+            for name in fields.split(","):
+                name = name.split("(")[0].strip()
+                assert name in names, (coverage.command, key, name)
+        left = [k for keys in coverage.left_out.values() for k in keys]
+        assert len(left) == len(set(left)), coverage.command
+        assert not set(left) & set(coverage.renamed), coverage.command
+        assert json_coverage.record_keys({"time": {"start": 1}, "limit": {"set": True}}) == {
+            "time.start",
+            "limit",
+        }
+
+
+def test_a_described_member_the_headers_lack_stops_the_generator_naming_it() -> None:
+    from slurmlib._build import bulk_c, bulk_spec
+
+    spec = dataclasses.replace(bulk_spec.JOBS, ints=(*bulk_spec.JOBS.ints, "no_such_member"))
+    members = frozenset(bulk_spec.JOBS.ints + bulk_spec.JOBS.strings)
+    with pytest.raises(bulk_c.MissingMember, match=r"slurm_job_info_t has no member 'no_such_me"):
+        bulk_c._function(spec, members, set())
+    # Marked optional, the same member is written as 0 on a release that lacks it.
+    optional = dataclasses.replace(spec, optional=("no_such_member",))
+    assert f"v[{len(spec.ints) - 1}] = 0;" in bulk_c._function(optional, members, set())

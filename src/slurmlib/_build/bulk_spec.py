@@ -136,26 +136,9 @@ def _micros(seconds: str, micros: str) -> Computed:
 
 DB_STEPS = ListSpec(
     name="steps",
-    struct="slurmdb_step_rec_t",
-    ints=(
-        "step_id.job_id",
-        "step_id.step_id",
-        "state",
-        "exitcode",
-        "start",
-        "end",
-        "elapsed",
-        "nnodes",
-        "ntasks",
-    ),
-    strings=(
-        "stepname",
-        "nodes",
-        "tres_alloc_str",
-        "stats.tres_usage_in_max",
-        "stats.tres_usage_in_ave",
-        "stats.tres_usage_in_tot",
-    ),
+    struct=layouts.DB_STEP_STRUCT,
+    ints=layouts.DB_STEP_INTS,
+    strings=layouts.DB_STEP_STRINGS,
     computed=(
         _micros("user_cpu_sec", "user_cpu_usec"),
         _micros("sys_cpu_sec", "sys_cpu_usec"),
@@ -165,46 +148,9 @@ DB_STEPS = ListSpec(
 
 DB_JOBS = ListSpec(
     name="jobs",
-    struct="slurmdb_job_rec_t",
-    ints=(
-        "jobid",
-        "array_job_id",
-        "array_task_id",
-        "array_max_tasks",
-        "het_job_id",
-        "het_job_offset",
-        "uid",
-        "gid",
-        "qosid",
-        "state",
-        "exitcode",
-        "derived_ec",
-        "submit",
-        "eligible",
-        "start",
-        "end",
-        "elapsed",
-        "suspended",
-        "timelimit",
-        "priority",
-        "alloc_nodes",
-        "req_cpus",
-    ),
-    strings=(
-        "array_task_str",
-        "jobname",
-        "cluster",
-        "user",
-        "account",
-        "partition",
-        "resv_name",
-        "wckey",
-        "nodes",
-        "tres_req_str",
-        "tres_alloc_str",
-        "work_dir",
-        "constraints",
-    ),
+    struct=layouts.DB_JOB_STRUCT,
+    ints=layouts.DB_JOB_INTS,
+    strings=layouts.DB_JOB_STRINGS,
     computed=(
         Computed(
             "cancelled_by",
@@ -236,3 +182,14 @@ DB_JOBS = ListSpec(
 )
 
 DB_SPECS = (DB_JOBS,)
+
+# The computed columns the descriptions name are the ones written here, in this order.
+for _spec, _described_columns in (
+    (DB_STEPS, layouts.DB_STEP_COMPUTED_INTS),
+    (DB_JOBS, layouts.DB_JOB_COMPUTED_INTS),
+):
+    if _spec.computed_ints != _described_columns:
+        raise ValueError(
+            f"{_spec.struct}: computed columns {_spec.computed_ints} in bulk_spec, "
+            f"{_described_columns} in the descriptions"
+        )

@@ -82,6 +82,31 @@ RULES: dict[str, Rule] = {
     ),
     "partition_hidden": Rule("CACHE_INT", "Whether the HIDDEN flag is set.", "partition_flags", 1),
     "count": Rule("CACHE_INT", "A count; INFINITE is UNLIMITED, NO_VAL None.", "counts"),
+    # Accounting records (slurmdbd's lists).
+    "db_state": Rule("CACHE_INT", "The base state of the state word, as JobState.", "states", 0),
+    "db_state_text": Rule("CACHE_INT", "Slurm's own text for the state word.", "states", 1),
+    "seconds": Rule("CACHE_INT", "Seconds as a timedelta.", "seconds"),
+    "micros": Rule("CACHE_INT", "Microseconds as a timedelta.", "micros"),
+    "step_name": Rule(
+        "CACHE_INT",
+        "A step id as sacct names it (``batch``, ``extern``, the number).",
+        "step_names",
+    ),
+    "max_rss": Rule("CACHE_STR", "The ``mem`` of a TRES usage string, bytes.", "max_rss"),
+    "step_gpu_utilization": Rule(
+        "CACHE_STR", "``gres/gpuutil`` of a TRES usage string, percent.", "gpu_utilization"
+    ),
+    "gpu_memory": Rule("CACHE_STR", "``gres/gpumem`` of a TRES usage string, bytes.", "gpu_memory"),
+    "array_tasks": Rule(
+        "CACHE_STR",
+        "slurmdbd's bitmap of pending array tasks as sacct's range text.",
+        "array_tasks",
+    ),
+    "qos_name": Rule("CACHE_INT", "A QoS id's name, from the database's QoS.", "qos"),
+    "job_gpu_utilization": Rule(
+        "CACHE_INT", "The job's steps' GPU utilisation weighted by elapsed time.", "gpu_utilization"
+    ),
+    "steps": Rule("CACHE_INT", "The job's steps, when they were read.", "steps"),
 }
 """Every conversion a described field may name, with what it does (the reference shows it)."""
 
@@ -140,6 +165,22 @@ class Source:
 
 
 @dataclass(frozen=True)
+class ListSource:
+    """Where a kind's records are in slurmdbd's answers: a ``list_t`` of structs.
+
+    ``c`` may be a member path (``stats.tres_usage_in_max``); a member this release lacks
+    is written as 0 or NULL and the field reads as ``None`` (slurmdbd's structs change
+    more between releases than the controller's, and the readers expect it).
+    """
+
+    struct: str
+    computed_ints: tuple[str, ...] = ()
+    """Integer columns the generated C computes (``bulk_spec``'s ``Computed`` rules)."""
+    extra_ints: tuple[str, ...] = ()
+    """Members the reader reads beside the plan (a job's at-once array limit)."""
+
+
+@dataclass(frozen=True)
 class Property:
     """A value computed from a record's fields, on the record class."""
 
@@ -161,7 +202,7 @@ class Kind:
     """``records`` (the controller's, :mod:`slurmlib.records`) or ``db.records``."""
     key: str | None = None
     """The field a :class:`~slurmlib.records.Snapshot` of this kind looks records up by."""
-    source: Source | None = None
+    source: Source | ListSource | None = None
     properties: tuple[Property, ...] = ()
     float_seconds: bool = False
     """``to_dict()`` gives durations as float seconds (they are microseconds)."""
@@ -1078,17 +1119,22 @@ DB_STEP = Kind(
     "DbStep",
     "One step of a job in accounting (a ``sacct`` line such as ``7.batch`` or ``7.0``).",
     module="db.records",
+    source=ListSource(
+        "slurmdb_step_rec_t", computed_ints=("user_cpu_us", "sys_cpu_us", "tot_cpu_us")
+    ),
     fields=(
-        F("job_id", "int"),
-        F("step_id", "int"),
+        F("job_id", "int", c="step_id.job_id"),
+        F("step_id", "int", c="step_id.step_id"),
         F(
             "step",
             "str",
             "As sacct names it: ``batch``, ``extern``, ``interactive`` or the number.",
+            c="step_id.step_id",
+            rule="step_name",
         ),
-        F("name", "str | None"),
-        F("state", "JobState"),
-        F("state_text", "str"),
+        F("name", "str | None", c="stepname", rule="text"),
+        F("state", "JobState", c="state", rule="db_state"),
+        F("state_text", "str", c="state", rule="db_state_text"),
         F(
             "exit_code",
             "int | None",
@@ -1096,33 +1142,50 @@ DB_STEP = Kind(
                 "The exit status, as the shell gives it: 143 when a shell dies of SIGTERM (22.05's "
                 "sacct prints such a code less 128, ``15:0``)."
             ),
+            c="exitcode",
+            nones=("NO_VAL", "INFINITE", "NO_VAL64"),
+            shift=8,
+            mask=0xFF,
         ),
         F(
             "exit_signal",
             "int | None",
             "The signal that ended the step, when one did (sacct's ``0:15``).",
+            c="exitcode",
+            nones=("NO_VAL", "INFINITE", "NO_VAL64"),
+            mask=0x7F,
         ),
-        F("start_time", "datetime | None"),
-        F("end_time", "datetime | None"),
-        F("elapsed", "timedelta"),
-        F("nodes", "str | None"),
-        F("node_count", "int"),
-        F("tasks", "int | None"),
-        F("tres_allocated", "FrozenMap[str, int]"),
-        F("user_cpu", "timedelta"),
-        F("system_cpu", "timedelta"),
-        F("total_cpu", "timedelta"),
+        F("start_time", "datetime | None", c="start", rule="time"),
+        F("end_time", "datetime | None", c="end", rule="time"),
+        F("elapsed", "timedelta", c="elapsed", rule="seconds"),
+        F("nodes", "str | None", c="nodes", rule="text"),
+        F("node_count", "int", c="nnodes"),
+        F("tasks", "int | None", c="ntasks", nones=("NO_VAL", 0)),
+        F("tres_allocated", "FrozenMap[str, int]", c="tres_alloc_str", rule="tres"),
+        F("user_cpu", "timedelta", c="user_cpu_us", rule="micros"),
+        F("system_cpu", "timedelta", c="sys_cpu_us", rule="micros"),
+        F("total_cpu", "timedelta", c="tot_cpu_us", rule="micros"),
         F(
             "max_rss_bytes",
             "int | None",
             "Largest resident set of any task (sacct's MaxRSS), bytes.",
+            c="stats.tres_usage_in_max",
+            rule="max_rss",
         ),
         F(
             "tres_usage_max",
             "FrozenMap[str, int]",
             "Largest use of each TRES by one task (mem, vmem, fs/disk in bytes).",
+            c="stats.tres_usage_in_max",
+            rule="tres",
         ),
-        F("tres_usage_total", "FrozenMap[str, int]", "Total use of each TRES over all tasks."),
+        F(
+            "tres_usage_total",
+            "FrozenMap[str, int]",
+            "Total use of each TRES over all tasks.",
+            c="stats.tres_usage_in_tot",
+            rule="tres",
+        ),
         F(
             "gpu_utilization",
             "int | None",
@@ -1130,6 +1193,8 @@ DB_STEP = Kind(
                 "GPU utilisation in percent, averaged over the tasks (``gres/gpuutil`` of "
                 "TRESUsageInAve); None where the site gathers none (AcctGatherGpu / NVML, RSMI)."
             ),
+            c="stats.tres_usage_in_ave",
+            rule="step_gpu_utilization",
         ),
         F(
             "gpu_memory_max_bytes",
@@ -1138,6 +1203,8 @@ DB_STEP = Kind(
                 "Largest GPU memory use of one task (``gres/gpumem`` of TRESUsageInMax); None "
                 "where not gathered."
             ),
+            c="stats.tres_usage_in_max",
+            rule="gpu_memory",
         ),
     ),
 )
@@ -1146,14 +1213,27 @@ DB_JOB = Kind(
     "DbJob",
     "A job as accounting recorded it: what ``sacct`` shows, steps included.",
     module="db.records",
+    source=ListSource(
+        "slurmdb_job_rec_t",
+        computed_ints=(
+            "cancelled_by",
+            "user_cpu_us",
+            "sys_cpu_us",
+            "tot_cpu_us",
+            "steps_key",
+            "step_count",
+        ),
+        extra_ints=("array_max_tasks",),
+    ),
     fields=(
         F(
             "job_id",
             "int",
             "The job's own id (``JobIDRaw``); for an array task this is not the array's id.",
+            c="jobid",
         ),
-        F("array_job_id", "int | None"),
-        F("array_task_id", "int | None"),
+        F("array_job_id", "int | None", c="array_job_id", nones=(0,)),
+        F("array_task_id", "int | None", c="array_task_id", nones=("NO_VAL", "INFINITE")),
         F(
             "array_tasks",
             "str | None",
@@ -1162,26 +1242,43 @@ DB_JOB = Kind(
                 "Slurm's range form with the at-once limit (``\"3-8%2\"``; sacct's ``JobID`` "
                 "``12_[3-8%2]``)."
             ),
+            c="array_task_str",
+            rule="array_tasks",
         ),
-        F("het_job_id", "int | None"),
-        F("het_job_offset", "int | None"),
-        F("name", "str | None"),
-        F("cluster", "str | None"),
-        F("user", "str | None"),
-        F("user_id", "int"),
-        F("group_id", "int"),
-        F("account", "str | None"),
-        F("partition", "str | None"),
-        F("qos", "str | None"),
-        F("reservation", "str | None"),
-        F("wckey", "str | None"),
-        F("state", "JobState"),
+        F("het_job_id", "int | None", c="het_job_id", nones=(0,)),
+        F(
+            "het_job_offset",
+            "int | None",
+            c="het_job_offset",
+            nones=("NO_VAL",),
+            gate="het_job_id",
+            gate_min=1,
+        ),
+        F("name", "str | None", c="jobname", rule="text"),
+        F("cluster", "str | None", c="cluster", rule="text"),
+        F("user", "str | None", c="user", rule="text_or_user", fallback="uid"),
+        F("user_id", "int", c="uid"),
+        F("group_id", "int", c="gid"),
+        F("account", "str | None", c="account", rule="text"),
+        F("partition", "str | None", c="partition", rule="text"),
+        F("qos", "str | None", c="qosid", rule="qos_name"),
+        F("reservation", "str | None", c="resv_name", rule="text"),
+        F("wckey", "str | None", c="wckey", rule="text"),
+        F("state", "JobState", c="state", rule="db_state"),
         F(
             "state_text",
             "str",
             'Slurm\'s text for the state (``"CANCELLED"``, ``"COMPLETED"``, ...).',
+            c="state",
+            rule="db_state_text",
         ),
-        F("cancelled_by", "int | None", "The uid that cancelled the job, when one did."),
+        F(
+            "cancelled_by",
+            "int | None",
+            "The uid that cancelled the job, when one did.",
+            c="cancelled_by",
+            nones=("NO_VAL", "INFINITE"),
+        ),
         F(
             "exit_code",
             "int | None",
@@ -1189,32 +1286,54 @@ DB_JOB = Kind(
                 "The batch script's exit status, as the shell gives it: 143 when a shell dies of "
                 "SIGTERM (22.05's sacct prints such a code less 128, ``15:0``)."
             ),
+            c="exitcode",
+            nones=("NO_VAL", "INFINITE", "NO_VAL64"),
+            shift=8,
+            mask=0xFF,
         ),
         F(
             "exit_signal",
             "int | None",
             "The signal that ended the job, when one did (sacct's ``0:15``).",
+            c="exitcode",
+            nones=("NO_VAL", "INFINITE", "NO_VAL64"),
+            mask=0x7F,
         ),
-        F("derived_exit_code", "int | None"),
-        F("submit_time", "datetime | None"),
-        F("eligible_time", "datetime | None"),
-        F("start_time", "datetime | None"),
-        F("end_time", "datetime | None"),
-        F("elapsed", "timedelta"),
-        F("suspended", "timedelta"),
-        F("time_limit", "TimeLimit"),
-        F("priority", "int | None"),
-        F("nodes", "str | None"),
-        F("node_count", "int"),
-        F("requested_cpus", "int"),
-        F("tres_requested", "FrozenMap[str, int]"),
-        F("tres_allocated", "FrozenMap[str, int]"),
+        F(
+            "derived_exit_code",
+            "int | None",
+            c="derived_ec",
+            nones=("NO_VAL", "INFINITE", "NO_VAL64"),
+            shift=8,
+            mask=0xFF,
+        ),
+        F("submit_time", "datetime | None", c="submit", rule="time"),
+        F("eligible_time", "datetime | None", c="eligible", rule="time"),
+        F("start_time", "datetime | None", c="start", rule="time"),
+        F("end_time", "datetime | None", c="end", rule="time"),
+        F("elapsed", "timedelta", c="elapsed", rule="seconds"),
+        F("suspended", "timedelta", c="suspended", rule="seconds"),
+        F("time_limit", "TimeLimit", c="timelimit", rule="minutes"),
+        F("priority", "int | None", c="priority", nones=("NO_VAL", "INFINITE")),
+        F("nodes", "str | None", c="nodes", rule="text"),
+        F("node_count", "int", c="alloc_nodes"),
+        F("requested_cpus", "int", c="req_cpus"),
+        F("tres_requested", "FrozenMap[str, int]", c="tres_req_str", rule="tres"),
+        F("tres_allocated", "FrozenMap[str, int]", c="tres_alloc_str", rule="tres"),
         F(
             "gpus_requested",
             "int",
             "GPUs asked for (``gres/gpu`` of ReqTRES), however the job asked.",
+            c="tres_req_str",
+            rule="gpu_count",
         ),
-        F("gpus_allocated", "int", "GPUs allocated (``gres/gpu`` of AllocTRES)."),
+        F(
+            "gpus_allocated",
+            "int",
+            "GPUs allocated (``gres/gpu`` of AllocTRES).",
+            c="tres_alloc_str",
+            rule="gpu_count",
+        ),
         F(
             "gpus_allocated_by_type",
             "FrozenMap[str, int]",
@@ -1222,6 +1341,8 @@ DB_JOB = Kind(
                 'Allocated GPUs by type (``{"gpu:a100": 1}``), from the typed ``gres/gpu:TYPE`` '
                 "TRES; empty where AccountingStorageTRES does not list them."
             ),
+            c="tres_alloc_str",
+            rule="gpu_types",
         ),
         F(
             "gpu_utilization",
@@ -1231,13 +1352,15 @@ DB_JOB = Kind(
                 "elapsed time; None where none of its steps has it (not gathered, or no steps "
                 "read)."
             ),
+            c="steps_key",
+            rule="job_gpu_utilization",
         ),
-        F("user_cpu", "timedelta"),
-        F("system_cpu", "timedelta"),
-        F("total_cpu", "timedelta"),
-        F("work_dir", "str | None"),
-        F("constraints", "str | None"),
-        F("steps", "tuple[DbStep, ...]"),
+        F("user_cpu", "timedelta", c="user_cpu_us", rule="micros"),
+        F("system_cpu", "timedelta", c="sys_cpu_us", rule="micros"),
+        F("total_cpu", "timedelta", c="tot_cpu_us", rule="micros"),
+        F("work_dir", "str | None", c="work_dir", rule="text"),
+        F("constraints", "str | None", c="constraints", rule="text"),
+        F("steps", "tuple[DbStep, ...]", c="steps_key", rule="steps"),
     ),
 )
 

@@ -24,7 +24,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from .descriptions import KINDS, RULES, F, Kind
+from .descriptions import KINDS, RULES, F, Kind, ListSource, Source
 
 _STRING_OPS = ("STR", "STR_OR", "CACHE_STR", "MAP_STR")
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -138,7 +138,9 @@ def columns(kind: Kind) -> tuple[tuple[str, ...], tuple[str, ...]]:
     source = kind.source
     if source is None:
         raise ValueError(f"{kind.name} has no C source")
-    computed = set(source.computed_ints) | set(source.computed_strings)
+    computed = set(source.computed_ints)
+    if isinstance(source, Source):
+        computed |= set(source.computed_strings)
     ints: list[str] = []
     strings: list[str] = []
 
@@ -153,6 +155,9 @@ def columns(kind: Kind) -> tuple[tuple[str, ...], tuple[str, ...]]:
         add(ints, f.gate)
         add(ints, f.fallback)
         add(strings, f.gate_str)
+    if isinstance(source, ListSource):
+        for column in source.extra_ints:
+            add(ints, column)
     return tuple(ints), tuple(strings)
 
 
@@ -185,13 +190,16 @@ def layouts() -> str:
         s = kind.source
         ints, strings = columns(kind)
         name = re.sub(r"(?<!^)(?=[A-Z])", "_", kind.name).upper()
-        lines += ["", f"{name}_STRUCT = {s.struct!r}", f"{name}_MESSAGE = {s.message!r}"]
-        lines += [f"{name}_ARRAY = {s.array!r}", f"{name}_COUNT = {s.count!r}"]
+        lines += ["", f"{name}_STRUCT = {s.struct!r}"]
+        if isinstance(s, Source):
+            lines += [f"{name}_MESSAGE = {s.message!r}"]
+            lines += [f"{name}_ARRAY = {s.array!r}", f"{name}_COUNT = {s.count!r}"]
         lines += [f"{name}_INTS = {ints!r}", f"{name}_STRINGS = {strings!r}"]
         lines += [f"{name}_COMPUTED_INTS = {s.computed_ints!r}"]
-        lines += [f"{name}_COMPUTED_STRINGS = {s.computed_strings!r}"]
-        optional = tuple(f.c for f in kind.fields if f.optional)
-        lines += [f"{name}_OPTIONAL = {optional!r}", f"{name}_SKIP = {s.skip!r}"]
+        if isinstance(s, Source):
+            lines += [f"{name}_COMPUTED_STRINGS = {s.computed_strings!r}"]
+            optional = tuple(f.c for f in kind.fields if f.optional)
+            lines += [f"{name}_OPTIONAL = {optional!r}", f"{name}_SKIP = {s.skip!r}"]
         lines.append(f"{name}_PLAN: tuple[Step, ...] = (")
         for f in kind.fields:
             rule = RULES[f.rule]
@@ -222,8 +230,11 @@ def reference() -> str:
             out += [f"### {kind.name}", "", kind.doc or "", ""]
             if kind.key:
                 out += [f"A snapshot looks these up by `{kind.key}`.", ""]
-            if kind.source:
+            if isinstance(kind.source, Source):
                 out += [f"Copied out of `{kind.source.message}` (`{kind.source.struct}`).", ""]
+            elif isinstance(kind.source, ListSource):
+                out += [f"Copied out of slurmdbd's list of `{kind.source.struct}`.", ""]
+            if kind.source:
                 out += ["| Field | Type | C column | Conversion | Description |"]
                 out += ["|---|---|---|---|---|"]
                 for f in kind.fields:

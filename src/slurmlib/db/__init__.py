@@ -38,21 +38,7 @@ The valgrind run in ``tests/db`` holds the bindings to this rule.
 
 from __future__ import annotations
 
-from .database import Database, connect
-from .records import (
-    Account,
-    Association,
-    Cluster,
-    ClusterUsage,
-    DbJob,
-    DbReservation,
-    DbStep,
-    Event,
-    QoS,
-    Tres,
-    Usage,
-    User,
-)
+from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "Account",
@@ -70,3 +56,39 @@ __all__ = [
     "User",
     "connect",
 ]
+
+# Imported on first use, as in slurmlib itself: the records (slurmlib.db.records) load
+# without the bindings, which only the connection needs.
+_LAZY = {name: "slurmlib.db.database" for name in ("Database", "connect")}
+_LAZY.update({name: "slurmlib.db.records" for name in __all__ if name not in _LAZY})
+
+if TYPE_CHECKING:
+    from .database import Database, connect
+    from .records import (
+        Account,
+        Association,
+        Cluster,
+        ClusterUsage,
+        DbJob,
+        DbReservation,
+        DbStep,
+        Event,
+        QoS,
+        Tres,
+        Usage,
+        User,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'slurmlib.db' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

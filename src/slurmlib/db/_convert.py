@@ -17,6 +17,7 @@ from typing import Any
 from .. import _assemble, _bulk, _gres
 from .. import convert as cv
 from .._build import bulk_spec as _bulk_spec
+from .._build import layouts
 from .._build.bulk_spec import ListSpec
 from .._frozen import EMPTY, FrozenMap
 from ..native import capabilities, ffi, lib
@@ -300,10 +301,6 @@ _NO_VAL, _INFINITE, _NO_VAL64 = cv.NO_VAL, cv.INFINITE, cv.NO_VAL64
 # A wait status that was never set: the sentinels, and a negative value of a signed member.
 _NO_STATUS = (_NO_VAL, _INFINITE, _NO_VAL64)
 
-_F = _bulk.Field
-_INT, _STR = _bulk.Op.INT, _bulk.Op.STR
-_CACHE_INT, _CACHE_STR, _MAP_STR = _bulk.Op.CACHE_INT, _bulk.Op.CACHE_STR, _bulk.Op.MAP_STR
-
 
 def _state(value: int) -> tuple[JobState, str]:
     base = value & JOB_STATE_BASE
@@ -317,105 +314,6 @@ def _usage(value: str | None) -> dict[str, str]:
 def _max_rss(usage_max: str | None) -> int | None:
     value = _usage(usage_max).get(_MEM_TRES_ID)
     return int(value) if value and value.isdigit() else None
-
-
-def _status_fields(prefix: str, column: str) -> tuple[_bulk.Field, ...]:
-    """``<prefix>_code`` and ``<prefix>_signal`` of a wait status.
-
-    The code is the one the shell saw: 143 for a script whose shell died of SIGTERM.
-    22.05's sacct prints such a code less 128 (``15:0``, which reads like an exit(15));
-    26.05's prints it as it is.
-    """
-    return (
-        _F(f"{prefix}_code", _INT, column, nones=_NO_STATUS, shift=8, mask=0xFF),
-        _F(f"{prefix}_signal", _INT, column, nones=_NO_STATUS, mask=0x7F),
-    )
-
-
-def _state_fields() -> tuple[_bulk.Field, ...]:
-    return (
-        _F("state", _CACHE_INT, "state", cache="states", item=0),
-        _F("state_text", _CACHE_INT, "state", cache="states", item=1),
-    )
-
-
-def _cpu_fields() -> tuple[_bulk.Field, ...]:
-    return (
-        _F("user_cpu", _CACHE_INT, "user_cpu_us", cache="micros"),
-        _F("system_cpu", _CACHE_INT, "sys_cpu_us", cache="micros"),
-        _F("total_cpu", _CACHE_INT, "tot_cpu_us", cache="micros"),
-    )
-
-
-_STEP_PLAN = (
-    _F("job_id", _INT, "step_id.job_id"),
-    _F("step_id", _INT, "step_id.step_id"),
-    _F("step", _CACHE_INT, "step_id.step_id", cache="step_names"),
-    _F("name", _STR, "stepname"),
-    *_state_fields(),
-    *_status_fields("exit", "exitcode"),
-    _F("start_time", _CACHE_INT, "start", cache="times"),
-    _F("end_time", _CACHE_INT, "end", cache="times"),
-    _F("elapsed", _CACHE_INT, "elapsed", cache="seconds"),
-    _F("nodes", _STR, "nodes"),
-    _F("node_count", _INT, "nnodes"),
-    _F("tasks", _INT, "ntasks", nones=(_NO_VAL, 0)),
-    _F("tres_allocated", _MAP_STR, "tres_alloc_str", cache="tres"),
-    *_cpu_fields(),
-    _F("max_rss_bytes", _CACHE_STR, "stats.tres_usage_in_max", cache="max_rss"),
-    _F("tres_usage_max", _MAP_STR, "stats.tres_usage_in_max", cache="tres"),
-    _F("tres_usage_total", _MAP_STR, "stats.tres_usage_in_tot", cache="tres"),
-    _F("gpu_utilization", _CACHE_STR, "stats.tres_usage_in_ave", cache="gpu_utilization"),
-    _F("gpu_memory_max_bytes", _CACHE_STR, "stats.tres_usage_in_max", cache="gpu_memory"),
-)
-
-_JOB_PLAN = (
-    _F("job_id", _INT, "jobid"),
-    _F("array_job_id", _INT, "array_job_id", nones=(0,)),
-    _F("array_task_id", _INT, "array_task_id", nones=(_NO_VAL, _INFINITE)),
-    # The pending tasks' bitmap as text; a limit of tasks at once is added afterwards, to
-    # the few records that have both (see jobs()).
-    _F("array_tasks", _CACHE_STR, "array_task_str", cache="array_tasks"),
-    _F("het_job_id", _INT, "het_job_id", nones=(0,)),
-    # An offset means nothing outside a het job (het_job_id 0).
-    _F("het_job_offset", _INT, "het_job_offset", nones=(_NO_VAL,), gate="het_job_id", gate_min=1),
-    _F("name", _STR, "jobname"),
-    _F("cluster", _STR, "cluster"),
-    # slurmdbd sends the user's name; the uid's, looked up once each, if it did not.
-    _F("user", _bulk.Op.STR_OR, "user", cache="users", fallback="uid"),
-    _F("user_id", _INT, "uid"),
-    _F("group_id", _INT, "gid"),
-    _F("account", _STR, "account"),
-    _F("partition", _STR, "partition"),
-    _F("qos", _CACHE_INT, "qosid", cache="qos"),
-    _F("reservation", _STR, "resv_name"),
-    _F("wckey", _STR, "wckey"),
-    *_state_fields(),
-    _F("cancelled_by", _INT, "cancelled_by", nones=(_NO_VAL, _INFINITE)),
-    *_status_fields("exit", "exitcode"),
-    _F("derived_exit_code", _INT, "derived_ec", nones=_NO_STATUS, shift=8, mask=0xFF),
-    _F("submit_time", _CACHE_INT, "submit", cache="times"),
-    _F("eligible_time", _CACHE_INT, "eligible", cache="times"),
-    _F("start_time", _CACHE_INT, "start", cache="times"),
-    _F("end_time", _CACHE_INT, "end", cache="times"),
-    _F("elapsed", _CACHE_INT, "elapsed", cache="seconds"),
-    _F("suspended", _CACHE_INT, "suspended", cache="seconds"),
-    _F("time_limit", _CACHE_INT, "timelimit", cache="limits"),
-    _F("priority", _INT, "priority", nones=(_NO_VAL, _INFINITE)),
-    _F("nodes", _STR, "nodes"),
-    _F("node_count", _INT, "alloc_nodes"),
-    _F("requested_cpus", _INT, "req_cpus"),
-    _F("tres_requested", _MAP_STR, "tres_req_str", cache="tres"),
-    _F("tres_allocated", _MAP_STR, "tres_alloc_str", cache="tres"),
-    _F("gpus_requested", _CACHE_STR, "tres_req_str", cache="gpu_counts"),
-    _F("gpus_allocated", _CACHE_STR, "tres_alloc_str", cache="gpu_counts"),
-    _F("gpus_allocated_by_type", _MAP_STR, "tres_alloc_str", cache="gpu_types"),
-    _F("gpu_utilization", _CACHE_INT, "steps_key", cache="gpu_utilization"),
-    *_cpu_fields(),
-    _F("work_dir", _STR, "work_dir"),
-    _F("constraints", _STR, "constraints"),
-    _F("steps", _CACHE_INT, "steps_key", cache="steps"),
-)
 
 
 def _absent_where_missing(plan: tuple[_bulk.Field, ...], spec: ListSpec) -> tuple[_bulk.Field, ...]:
@@ -436,7 +334,7 @@ def _absent_where_missing(plan: tuple[_bulk.Field, ...], spec: ListSpec) -> tupl
 _step_assembler = _bulk.Assembler(
     DbStep,
     _bulk_spec.DB_STEPS,
-    _absent_where_missing(_STEP_PLAN, _bulk_spec.DB_STEPS),
+    _absent_where_missing(_bulk.plan(layouts.DB_STEP_PLAN, {}), _bulk_spec.DB_STEPS),
     caches=(
         "states",
         "times",
@@ -452,7 +350,7 @@ _step_assembler = _bulk.Assembler(
 _job_assembler = _bulk.Assembler(
     DbJob,
     _bulk_spec.DB_JOBS,
-    _absent_where_missing(_JOB_PLAN, _bulk_spec.DB_JOBS),
+    _absent_where_missing(_bulk.plan(layouts.DB_JOB_PLAN, {}), _bulk_spec.DB_JOBS),
     caches=(
         "users",
         "qos",
