@@ -352,7 +352,7 @@ _NUMBER_KEYS = frozenset({"set", "infinite", "number"})
 def record_keys(record: Mapping[str, Any], nested: bool = True) -> set[str]:
     """The keys of one record of a command's JSON: ``nested``, one level down
     (``time.start``), a number written as ``{set, infinite, number}`` taken as one key."""
-    keys = set()
+    keys: set[str] = set()
     for key, value in record.items():
         if nested and isinstance(value, Mapping) and value and not set(value) <= _NUMBER_KEYS:
             keys.update(f"{key}.{inner}" for inner in value)
