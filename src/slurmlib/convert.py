@@ -50,6 +50,8 @@ class Unlimited:
     _instance: Unlimited | None = None
 
     def __new__(cls) -> Unlimited:
+        """The one instance, :data:`UNLIMITED`, however often it is called (a singleton:
+        ``is`` compares, and a pickle loads back as the same object)."""
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance

@@ -119,6 +119,13 @@ def _command(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``slurmlib`` command line ``argv`` (default ``sys.argv[1:]``) in this process.
+
+    Returns the exit status: the command's own, 2 for a bad value (``ValueError`` or
+    ``TypeError``), 1 for a Slurm error or missing bindings, 130 on Ctrl-C; each error is
+    one line on stderr. Arguments argparse refuses (and ``--help``) raise ``SystemExit``.
+    Called from Python, it keeps nothing for the exit (see :func:`keep`).
+    """
     argv = sys.argv[1:] if argv is None else list(argv)
     command = _command(argv)
     parser = build_parser(command)

@@ -122,6 +122,7 @@ def job_answer(label: str, records: Sequence[DbJob]) -> dict[str, Any]:
 
 
 def run_job(args: argparse.Namespace, out: Any) -> int:
+    """``eff JOBID``: one job's efficiency, or each task of an array and their sum; exit 0."""
     job_id, task = parse_job_arg(args.jobid)
     records = select(_load(job_ids=[job_id], clusters=_names(args.clusters, "-M")), job_id, task)
     label = f"{job_id}_{task}" if task is not None else str(job_id)
@@ -168,6 +169,8 @@ def _current_user() -> str:
 
 
 def run_summary(args: argparse.Namespace, out: Any) -> int:
+    """``eff`` without a JOBID: the jobs of a period (your own of the last 7 days unless
+    ``-u``, ``-A`` or ``-a`` says otherwise) added up, by user and most wasteful first."""
     now = datetime.now(UTC)
     since = parse_when(args.since or DEFAULT_SINCE, now, "--since")
     until = parse_when(args.until, now, "--until") if args.until else now
@@ -202,6 +205,7 @@ def run_summary(args: argparse.Namespace, out: Any) -> int:
 
 
 def run(args: argparse.Namespace, out: Any) -> int:
+    """Run ``slurmlib eff`` on parsed arguments; a JOBID with a period's options is refused."""
     if args.jobid is not None:
         chosen = [
             flag
@@ -221,6 +225,7 @@ def run(args: argparse.Namespace, out: Any) -> int:
 
 
 def add_parser(sub: Any, summary: str) -> None:
+    """Add the ``eff`` subcommand and its options to the ``slurmlib`` subparsers ``sub``."""
     parser = sub.add_parser(
         "eff",
         help=summary,

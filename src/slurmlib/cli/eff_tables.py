@@ -68,6 +68,8 @@ def _hours(value: float | None) -> str:
 
 
 def show_one(out: Any, eff: Efficiency) -> None:
+    """Write one job's heading line and its rows: time against the limit, CPU, memory, GPUs
+    when it had some, the core- and GPU-hours wasted, and the notes of the measurement."""
     where = f" on {eff.nodes}" if eff.nodes else ""
     out.stream.write(
         f"job {eff.label} ({eff.user}, {eff.name}) {eff.state_text}{where}, "
@@ -161,6 +163,8 @@ def _total_row(name: str, totals: Totals) -> list[Cell]:
 
 
 def show_many(out: Any, label: str, effs: list[Efficiency]) -> None:
+    """Write an array (or a job with several records) as ``label``: a row per record in the
+    order given, then their total."""
     first = effs[0]
     out.stream.write(
         f"job {label} ({first.user}, {first.name}): {len(effs)} records, "
@@ -206,6 +210,11 @@ def _waste_row(eff: Efficiency) -> list[Cell]:
 
 
 def show_summary(out: Any, who: str, answer: dict[str, Any], effs: list[Efficiency]) -> None:
+    """Write a period's jobs: the count by state, CPU, memory and GPU totals, a line per user
+    when there are several, and the ``answer["top"]`` most wasteful by ``answer["sort"]``.
+
+    ``answer`` is :func:`slurmlib.cli.eff.summary_answer`'s, for the period and the ranking.
+    """
     totals = total(effs)
     states = ", ".join(f"{n} {s}" for s, n in sorted(totals.states.items()))
     out.stream.write(

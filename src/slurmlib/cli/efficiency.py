@@ -126,16 +126,19 @@ class Efficiency:
 
     @property
     def time_used_percent(self) -> float | None:
+        """The elapsed time as a percentage of the time limit; None without a limit."""
         if self.time_limit_seconds is None:
             return None
         return _percent(self.elapsed_seconds, self.time_limit_seconds)
 
     @property
     def core_walltime_seconds(self) -> int:
+        """Elapsed seconds x allocated CPUs: the CPU time the job could have used."""
         return self.cpus * self.elapsed_seconds
 
     @property
     def cpu_efficiency_percent(self) -> float | None:
+        """CPU time over core-walltime, percent; None when the CPU time was not measured."""
         if not self.cpu_measured or self.cpu_time_seconds is None:
             return None
         return _percent(self.cpu_time_seconds, self.core_walltime_seconds)
@@ -149,10 +152,12 @@ class Efficiency:
 
     @property
     def peak_mib(self) -> float | None:
+        """:attr:`max_rss_bytes` in MiB; None until a step has been measured."""
         return self.max_rss_bytes / MIB if self.max_rss_bytes is not None else None
 
     @property
     def mem_efficiency_percent(self) -> float | None:
+        """The peak over the memory per node, percent; None when either is unknown."""
         if not self.mem_measured or self.peak_mib is None or not self.mem_per_node_mib:
             return None
         return _percent(self.peak_mib, self.mem_per_node_mib)
@@ -179,10 +184,12 @@ class Efficiency:
 
     @property
     def gpu_measured(self) -> bool:
+        """Whether the job had GPUs and its steps recorded their utilisation."""
         return self.gpus > 0 and self.gpu_utilization_percent is not None
 
     @property
     def gpu_efficiency_percent(self) -> float | None:
+        """The recorded GPU utilisation, percent, at most 100; None unless :attr:`gpu_measured`."""
         if self.gpus <= 0 or self.gpu_utilization_percent is None:
             return None
         return min(self.gpu_utilization_percent, 100.0)
@@ -194,6 +201,8 @@ class Efficiency:
         return None if efficiency is None else self.gpu_hours * (1 - efficiency / 100)
 
     def to_dict(self) -> dict[str, Any]:
+        """The fields and the derived figures as JSON-ready data (``eff --json``'s ``jobs``);
+        percentages rounded to 2 decimals, hours to 4, CPU seconds to 3."""
         return {
             "job": self.label,
             "job_id": self.job_id,
@@ -330,6 +339,8 @@ class Totals:
     wasted_gpu_hours: float = 0.0
 
     def add(self, eff: Efficiency) -> None:
+        """Count ``eff`` in: its state and elapsed time always, its CPU, memory and GPU
+        figures only where they were measured."""
         self.jobs += 1
         self.states[eff.state] += 1
         self.elapsed_seconds += eff.elapsed_seconds
@@ -355,10 +366,12 @@ class Totals:
 
     @property
     def cpu_efficiency_percent(self) -> float | None:
+        """CPU time over core-walltime of the measured jobs, percent; None if none was."""
         return _percent(self.cpu_time_seconds, self.core_walltime_seconds)
 
     @property
     def mem_efficiency_percent(self) -> float | None:
+        """The peaks (x nodes) over the memory given, summed, percent; None if none was."""
         return _percent(self.mem_peak_mib, self.mem_given_mib)
 
     @property
@@ -368,6 +381,8 @@ class Totals:
         return _percent(used, self.gpu_measured_hours)
 
     def to_dict(self) -> dict[str, Any]:
+        """The totals as JSON-ready data (``eff --json``'s ``total`` and ``by_user``);
+        ``wasted_gpu_hours`` is null when no job's GPU use was recorded."""
         return {
             "jobs": self.jobs,
             "states": dict(sorted(self.states.items())),
@@ -390,6 +405,7 @@ class Totals:
 
 
 def total(effs: Iterable[Efficiency]) -> Totals:
+    """All of ``effs`` added up in one :class:`Totals`."""
     result = Totals()
     for eff in effs:
         result.add(eff)

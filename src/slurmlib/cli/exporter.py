@@ -192,6 +192,8 @@ def make_poller(
 
 
 def run(args: argparse.Namespace, out: Any) -> int:
+    """Run ``slurmlib exporter``: a poller per cluster, serving ``/metrics`` until SIGTERM or
+    SIGINT (exit 0). With ``--once``, one poll printed: exit 1 if a cluster was down."""
     try:
         import prometheus_client  # noqa: F401
     except ImportError:
@@ -255,6 +257,7 @@ def run(args: argparse.Namespace, out: Any) -> int:
 
 
 def add_parser(sub: Any, summary: str) -> None:
+    """Add the ``exporter`` subcommand and its options to the ``slurmlib`` subparsers ``sub``."""
     parser = sub.add_parser(
         "exporter",
         help=summary,

@@ -99,6 +99,7 @@ class Check:
     """How the table shows it, one line each (default: the summary)."""
 
     def to_dict(self) -> dict[str, Any]:
+        """The check as ``health --json`` lists it: name, status name, summary, details."""
         return {
             "check": self.name,
             "status": self.status.name,
@@ -109,6 +110,9 @@ class Check:
 
 @dataclass(frozen=True)
 class Thresholds:
+    """What a scheduler figure may reach before it is a WARNING (``--max-*`` options), and
+    how long after its end a job still completing counts as stuck (``--completing-after``)."""
+
     server_threads: int = 50
     agent_queue: int = 100
     backfill_cycle: timedelta = timedelta(seconds=30)
@@ -116,6 +120,8 @@ class Thresholds:
 
 
 def check_controllers(pings: Sequence[ControllerPing]) -> Check:
+    """Each controller up or down, with its latency: CRITICAL when none answers, WARNING
+    when the primary or a backup does not."""
     details = [
         {
             "host": p.hostname,
@@ -156,6 +162,8 @@ def _rpc(stat: RpcStat, kind: str) -> dict[str, Any]:
 
 
 def check_scheduler(stats: Stats, limits: Thresholds, top: int) -> list[Check]:
+    """The scheduler's load (as ``sdiag`` shows it), WARNING past a threshold of ``limits``;
+    then the ``top`` slowest RPC types (mean time) and heaviest users (total time)."""
     figures = {
         "server_threads": stats.server_threads,
         "agent_queue_size": stats.agent_queue_size,
@@ -253,6 +261,8 @@ def _describe(group: dict[str, Any]) -> str:
 
 
 def check_nodes(nodes: Sequence[Node], now: datetime) -> list[Check]:
+    """Nodes down, drained (or draining) and not responding, each a WARNING when there are
+    any; nodes that share a reason, who set it and when are grouped in one line."""
     down = [n for n in nodes if state_word(n) == "down"]
     drained = [n for n in nodes if state_word(n) in ("drained", "draining")]
     silent = [n for n in nodes if not n.responding]
@@ -335,10 +345,13 @@ def gather(cluster: Any, thresholds: Thresholds, top: int) -> list[Check]:
 
 
 def overall(checks: Sequence[Check]) -> Status:
+    """The worst status of ``checks`` (UNKNOWN when there are none): the exit status."""
     return max((c.status for c in checks), default=Status.UNKNOWN)
 
 
 def run(args: argparse.Namespace, out: Any) -> int:
+    """Run ``slurmlib health``; returns the overall :class:`Status` (3, UNKNOWN, when there
+    is no configuration or no bindings to run the checks with)."""
     from .clusters import client
 
     thresholds = Thresholds(
@@ -376,6 +389,7 @@ def run(args: argparse.Namespace, out: Any) -> int:
 
 
 def add_parser(sub: Any, summary: str) -> None:
+    """Add the ``health`` subcommand and its options to the ``slurmlib`` subparsers ``sub``."""
     parser = sub.add_parser(
         "health",
         help=summary,

@@ -92,6 +92,7 @@ class Bound:
     text: str
 
     def to_dict(self) -> dict[str, Any]:
+        """The limit as ``why --json`` gives it (:attr:`name` under the key ``limit``)."""
         return {
             "source": self.source,
             "limit": self.name,

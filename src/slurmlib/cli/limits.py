@@ -37,13 +37,19 @@ class Applied:
 
     @property
     def headroom(self) -> int:
+        """What is left before the limit binds, in its unit (jobs, or the TRES's own: CPUs,
+        MB of memory...); 0 or less when it binds."""
         return self.limit - self.used
 
     @property
     def fraction_left(self) -> float:
+        """:attr:`headroom` over the limit, 0 to 1 (0 for a limit of 0): the sort key that
+        puts the limit nearest to binding first."""
         return self.headroom / self.limit if self.limit else 0.0
 
     def to_dict(self) -> dict[str, Any]:
+        """The limit as ``limits --json`` lists it: source, limit (its name), value, used,
+        headroom."""
         return {
             "source": self.source,
             "limit": self.name,
@@ -145,6 +151,10 @@ def report(
 
 
 def run(args: argparse.Namespace, out: Any) -> int:
+    """Run ``slurmlib limits``: exit 0, or 2 when ``-u`` names a user with no association.
+
+    A cluster without accounting storage has no such limits: that is said, and is exit 0.
+    """
     from .clusters import client
 
     try:
@@ -200,6 +210,7 @@ def marker(headroom: int) -> str:
 
 
 def add_parser(sub: Any, summary: str) -> None:
+    """Add the ``limits`` subcommand and its options to the ``slurmlib`` subparsers ``sub``."""
     parser = sub.add_parser(
         "limits",
         help=summary,

@@ -48,6 +48,8 @@ class Summary:
     """GPU type (``"gpu:a100"``, ``"gpu"`` untyped) → [total, allocated, other]."""
 
     def add(self, node: Node) -> None:
+        """Count ``node`` in: its state, its CPUs (free ones as idle, or as other when the
+        node is drained, down or not responding), memory (MiB) and GPUs, also by type."""
         self.nodes += 1
         self.states[state_word(node)] += 1
         free = max(node.cpus - node.alloc_cpus, 0)
@@ -92,9 +94,12 @@ class Summary:
 
     @property
     def cpus_total(self) -> int:
+        """Every CPU of the nodes: allocated + idle + other."""
         return self.cpus_allocated + self.cpus_idle + self.cpus_other
 
     def to_dict(self) -> dict[str, Any]:
+        """The summary as ``nodes --json`` gives it: a count for every state word (0 too),
+        CPUs, memory in MiB and GPUs, each as allocated, idle, other and total."""
         return {
             "nodes": self.nodes,
             "states": {name: self.states.get(name, 0) for name in STATE_WORDS},
@@ -152,12 +157,15 @@ class Share:
     gpus: int = 0
 
     def add(self, other: Share) -> None:
+        """Add ``other``'s share to this one; a job on several of the nodes counts once."""
         self.jobs |= other.jobs
         self.cpus += other.cpus
         self.memory += other.memory
         self.gpus += other.gpus
 
     def to_dict(self) -> dict[str, Any]:
+        """The share as ``nodes --json`` gives it (``preemptable``): the number of jobs, and
+        their CPUs, memory in MiB and GPUs."""
         return {
             "jobs": len(self.jobs),
             "cpus": self.cpus,

@@ -61,6 +61,9 @@ def _leaf_dict(summary: Summary, share: Share) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, out: Any) -> int:
+    """Run ``slurmlib nodes``: per partition by default, ``--tree``, or node by node
+    (``-n``/``--long``); exit 0, or 2 when ``-p`` or ``-n`` names a partition or node that
+    the cluster does not have."""
     from .clusters import client
 
     cluster = client()
@@ -298,6 +301,7 @@ def _run_detail(
 
 
 def add_parser(sub: Any, summary: str) -> None:
+    """Add the ``nodes`` subcommand and its options to the ``slurmlib`` subparsers ``sub``."""
     parser = sub.add_parser(
         "nodes",
         help=summary,

@@ -16,6 +16,8 @@ class Output:
         self.errors = errors
 
     def json(self, data: Any) -> None:
+        """Write ``data`` as one JSON document and a newline: indented on a terminal,
+        compact elsewhere."""
         # Indented for a person at a terminal; compact otherwise, where Python's C encoder
         # does the work in one call (indenting falls back to the pure-Python encoder and
         # millions of small writes: 17 s instead of 1 s for a 50,000-job queue).
@@ -31,4 +33,5 @@ class Output:
         render_table(self.stream, header, [[str(c) for c in row] for row in rows])
 
     def error(self, message: str) -> None:
+        """Write ``message`` to the error stream as one ``slurmlib: ...`` line."""
         self.errors.write(f"slurmlib: {message}\n")

@@ -35,6 +35,8 @@ class Preemption:
 
     @property
     def enabled(self) -> bool:
+        """Whether any job can be preempted: some QoS is preemptable, or PreemptType is
+        ``preempt/partition_prio``."""
         return bool(self.by_qos) or (self.type or "").endswith("partition_prio")
 
     def preemptors(self, job: Job) -> tuple[str, ...]:

@@ -166,6 +166,8 @@ def keys() -> Iterator[Callable[[float], str | None]]:
 
 
 def live(cluster: Any, view: View, interval: float) -> int:
+    """The full-screen view: a poll of ``cluster`` every ``interval`` seconds, redrawn on
+    each and on a key press, until ``q`` (exit 0)."""
     from rich.console import Console
     from rich.live import Live
 
@@ -200,6 +202,8 @@ def live(cluster: Any, view: View, interval: float) -> int:
 
 
 def run(args: argparse.Namespace, out: Any) -> int:
+    """Run ``slurmlib top``: live on a terminal, else one frame (``--json``: one snapshot);
+    exit 0, or 2 when ``-p`` names a partition the cluster does not have."""
     from .clusters import client
 
     if args.interval <= 0:
@@ -273,6 +277,7 @@ def _states(text: str | None) -> set[JobState] | None:
 
 
 def add_parser(sub: Any, summary: str) -> None:
+    """Add the ``top`` subcommand and its options to the ``slurmlib`` subparsers ``sub``."""
     parser = sub.add_parser(
         "top",
         help=summary,

@@ -115,6 +115,8 @@ class View:
         return changed
 
     def refilter(self) -> None:
+        """Filter and sort the last snapshot again into :attr:`rows` and :attr:`state_counts`
+        (after a poll that changed something, or a change of the sort)."""
         jobs: list[Job] = list(self.jobs or ())
         if self.states is None:
             # What squeue shows by default: jobs not finished, or still completing.
@@ -144,16 +146,19 @@ class View:
         self._states = Counter({state.name: n for state, n in by_state.items()})
 
     def next_sort(self) -> None:
+        """Sort by the next key of ``SORTS``, after the last the first (the ``s`` key)."""
         names = list(SORTS)
         self.sort = names[(names.index(self.sort) + 1) % len(names)]
         self.refilter()
 
     def flip(self) -> None:
+        """Reverse the order of the rows (the ``r`` key)."""
         self.reverse = not self.reverse
         self.refilter()
 
     @property
     def rows(self) -> list[Job]:
+        """The jobs shown, filtered and in the current order."""
         return self._rows
 
     @property
@@ -162,6 +167,7 @@ class View:
         return self._states
 
     def node_counts(self) -> Counter[str]:
+        """Nodes by state word (``idle``, ``mixed``, ``drained``...), of the partitions shown."""
         nodes = [
             n
             for n in (self.nodes or ())
@@ -170,6 +176,7 @@ class View:
         return Counter(state_word(n) for n in nodes)
 
     def cpu_counts(self) -> tuple[int, int]:
+        """``(allocated, total)`` CPUs of the nodes of the partitions shown."""
         nodes = [
             n
             for n in (self.nodes or ())
@@ -178,6 +185,7 @@ class View:
         return sum(n.alloc_cpus for n in nodes), sum(n.cpus for n in nodes)
 
     def gpu_counts(self) -> tuple[int, int]:
+        """``(allocated, total)`` GPUs of the nodes of the partitions shown."""
         nodes = [
             n
             for n in (self.nodes or ())

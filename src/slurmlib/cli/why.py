@@ -369,6 +369,7 @@ def explain(cluster: Any, job: Job) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, out: Any) -> int:
+    """Run ``slurmlib why JOBID``: exit 0, or 1 when the controller has no such job or task."""
     from .clusters import client
 
     job_id, task, tasks = _job_arg(args.jobid)
@@ -439,6 +440,7 @@ def run(args: argparse.Namespace, out: Any) -> int:
 
 
 def add_parser(sub: Any, summary: str) -> None:
+    """Add the ``why`` subcommand and its options to the ``slurmlib`` subparsers ``sub``."""
     parser = sub.add_parser(
         "why",
         help=summary,

@@ -70,7 +70,11 @@ class JobReader(Protocol):
         states: Iterable[JobState | str] | None = ...,
         clusters: str | Iterable[str] | None = ...,
         with_steps: bool = ...,
-    ) -> tuple[DbJob, ...]: ...
+    ) -> tuple[DbJob, ...]:
+        """Accounting records, as :meth:`slurmlib.db.Database.jobs` reads them: asked for
+        the ended ``states`` between ``start`` and ``end``, the jobs that ended in that
+        window (both ends included, whole seconds)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,8 @@ class FinishedJobs:
     # --- families ------------------------------------------------------------------------
 
     def families(self) -> list[Metric]:
+        """The metrics of the counts: ``slurm_jobs_finished`` by label, and the Unix times
+        of the cursor and of where counting began."""
         finished = CounterMetricFamily(
             "slurm_jobs_finished",
             "Jobs that ended, by final state, partition, account"

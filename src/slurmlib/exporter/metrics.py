@@ -41,6 +41,7 @@ LiveMetrics = Callable[[float], list[Metric]]
 
 
 def gauge(name: str, documentation: str, labels: Sequence[str]) -> GaugeMetricFamily:
+    """An empty gauge family ``name`` (its HELP text ``documentation``) with these labels."""
     return GaugeMetricFamily(name, documentation, labels=list(labels))
 
 
@@ -86,6 +87,8 @@ class Capacity:
     gpu_types_other: Counter[str] = field(default_factory=Counter)
 
     def add(self, node: Node) -> None:
+        """Count ``node`` in: its state word, its CPUs, memory (MiB) and GPUs (also by
+        type), and its free part as ``other`` when it is drained, down or not responding."""
         self.states[state_word(node)] += 1
         gpus, gpus_used = node.gpus, node.gpus_allocated
         for key, total in node.gres_total.items():
@@ -109,14 +112,17 @@ class Capacity:
 
     @property
     def cpus_idle(self) -> int:
+        """CPUs free for new jobs: neither allocated nor on an unavailable node."""
         return max(self.cpus - self.cpus_allocated - self.cpus_other, 0)
 
     @property
     def memory_idle_mib(self) -> int:
+        """Memory free for new jobs, MiB: neither allocated nor on an unavailable node."""
         return max(self.memory_mib - self.memory_allocated_mib - self.memory_other_mib, 0)
 
     @property
     def gpus_idle(self) -> int:
+        """GPUs free for new jobs: neither allocated nor on an unavailable node."""
         return max(self.gpus - self.gpus_allocated - self.gpus_other, 0)
 
 
@@ -333,6 +339,8 @@ def _bound(value: float) -> str:
 
 
 def license_metrics(licenses: Iterable[License]) -> list[Metric]:
+    """The ``slurm_license_tokens*`` families, one series per license: total, used, free
+    and, on releases that report it, reserved."""
     total = gauge(
         "slurm_license_tokens", "Tokens of the license the controller manages.", ["license"]
     )

@@ -79,6 +79,9 @@ class Source:
 
 @dataclass(frozen=True)
 class SourceState:
+    """One source as of its last successful load: the families built, and the objects the
+    load returned (the next poll rebuilds nothing when it gets the very same ones)."""
+
     built: Built
     inputs: tuple[Any, ...]
     refreshed_at: float

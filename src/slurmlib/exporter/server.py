@@ -34,6 +34,8 @@ class SlurmCollector:
         self.pollers = (poller, *others)
 
     def collect(self) -> Iterator[Metric]:
+        """The families of one scrape, from each poller's last state; with several pollers,
+        the families of one name merged into one (the text format has each name once)."""
         now = time.time()
         if len(self.pollers) == 1:
             yield from _families(self.poller, now)
