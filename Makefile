@@ -29,8 +29,9 @@ test: setup lint unit
 unit:
 	PYTHON=$(PYTHON) scripts/unit-tests -q
 
-# Python sources the linters check (scripts/docs-capture is Python without a .py suffix).
-LINT_PATHS = src tests bench scripts/docs-capture
+# Python sources the linters check (scripts/docs-capture is Python without a .py suffix;
+# docs/hooks, what mkdocs runs while it builds the site).
+LINT_PATHS = src tests bench scripts/docs-capture docs/hooks
 
 # The requirements of pyproject's `lint` extra that .venv does not have yet.
 define LINT_MISSING
