@@ -30,10 +30,11 @@ DEFAULT_SIZES = (1000, 10_000, 50_000, 100_000)
 
 
 def free_port_base(start: int = 22817) -> int:
-    """The first base with its 8 ports free on loopback (scripts/cluster uses base..+7)."""
+    """The first base with its 13 ports free on loopback (the test profile of scripts/cluster
+    uses base..base+12: two clusters)."""
     for base in range(start, 32000, 100):
         try:
-            for port in range(base, base + 8):
+            for port in range(base, base + 13):
                 with socket.socket() as s:
                     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                     s.bind(("127.0.0.1", port))
