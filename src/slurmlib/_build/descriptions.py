@@ -1115,6 +1115,46 @@ USER = Kind(
     ),
 )
 
+# --- accounting -------------------------------------------------------------------------
+
+# A wait status that was never set: the sentinels, and a negative value of a signed member.
+_NO_STATUS = ("NO_VAL", "INFINITE", "NO_VAL64")
+
+
+def _wait_status(column: str, what: str, whose: str) -> tuple[F, F]:
+    """``exit_code`` and ``exit_signal`` of a wait status (a job's or a step's)."""
+    return (
+        F(
+            "exit_code",
+            "int | None",
+            (
+                f"{what}, as the shell gives it: 143 when a shell dies of SIGTERM (22.05's "
+                "sacct prints such a code less 128, ``15:0``)."
+            ),
+            c=column,
+            nones=_NO_STATUS,
+            shift=8,
+            mask=0xFF,
+        ),
+        F(
+            "exit_signal",
+            "int | None",
+            f"The signal that ended {whose}, when one did (sacct's ``0:15``).",
+            c=column,
+            nones=_NO_STATUS,
+            mask=0x7F,
+        ),
+    )
+
+
+# CPU time, as the generated C sums it (a job's is its steps' added up, as sacct shows it).
+_CPU_TIMES = (
+    F("user_cpu", "timedelta", c="user_cpu_us", rule="micros"),
+    F("system_cpu", "timedelta", c="sys_cpu_us", rule="micros"),
+    F("total_cpu", "timedelta", c="tot_cpu_us", rule="micros"),
+)
+
+
 DB_STEP = Kind(
     "DbStep",
     "One step of a job in accounting (a ``sacct`` line such as ``7.batch`` or ``7.0``).",
@@ -1135,26 +1175,7 @@ DB_STEP = Kind(
         F("name", "str | None", c="stepname", rule="text"),
         F("state", "JobState", c="state", rule="db_state"),
         F("state_text", "str", c="state", rule="db_state_text"),
-        F(
-            "exit_code",
-            "int | None",
-            (
-                "The exit status, as the shell gives it: 143 when a shell dies of SIGTERM (22.05's "
-                "sacct prints such a code less 128, ``15:0``)."
-            ),
-            c="exitcode",
-            nones=("NO_VAL", "INFINITE", "NO_VAL64"),
-            shift=8,
-            mask=0xFF,
-        ),
-        F(
-            "exit_signal",
-            "int | None",
-            "The signal that ended the step, when one did (sacct's ``0:15``).",
-            c="exitcode",
-            nones=("NO_VAL", "INFINITE", "NO_VAL64"),
-            mask=0x7F,
-        ),
+        *_wait_status("exitcode", "The exit status", "the step"),
         F("start_time", "datetime | None", c="start", rule="time"),
         F("end_time", "datetime | None", c="end", rule="time"),
         F("elapsed", "timedelta", c="elapsed", rule="seconds"),
@@ -1162,9 +1183,7 @@ DB_STEP = Kind(
         F("node_count", "int", c="nnodes"),
         F("tasks", "int | None", c="ntasks", nones=("NO_VAL", 0)),
         F("tres_allocated", "FrozenMap[str, int]", c="tres_alloc_str", rule="tres"),
-        F("user_cpu", "timedelta", c="user_cpu_us", rule="micros"),
-        F("system_cpu", "timedelta", c="sys_cpu_us", rule="micros"),
-        F("total_cpu", "timedelta", c="tot_cpu_us", rule="micros"),
+        *_CPU_TIMES,
         F(
             "max_rss_bytes",
             "int | None",
@@ -1279,31 +1298,12 @@ DB_JOB = Kind(
             c="cancelled_by",
             nones=("NO_VAL", "INFINITE"),
         ),
-        F(
-            "exit_code",
-            "int | None",
-            (
-                "The batch script's exit status, as the shell gives it: 143 when a shell dies of "
-                "SIGTERM (22.05's sacct prints such a code less 128, ``15:0``)."
-            ),
-            c="exitcode",
-            nones=("NO_VAL", "INFINITE", "NO_VAL64"),
-            shift=8,
-            mask=0xFF,
-        ),
-        F(
-            "exit_signal",
-            "int | None",
-            "The signal that ended the job, when one did (sacct's ``0:15``).",
-            c="exitcode",
-            nones=("NO_VAL", "INFINITE", "NO_VAL64"),
-            mask=0x7F,
-        ),
+        *_wait_status("exitcode", "The batch script's exit status", "the job"),
         F(
             "derived_exit_code",
             "int | None",
             c="derived_ec",
-            nones=("NO_VAL", "INFINITE", "NO_VAL64"),
+            nones=_NO_STATUS,
             shift=8,
             mask=0xFF,
         ),
@@ -1355,9 +1355,7 @@ DB_JOB = Kind(
             c="steps_key",
             rule="job_gpu_utilization",
         ),
-        F("user_cpu", "timedelta", c="user_cpu_us", rule="micros"),
-        F("system_cpu", "timedelta", c="sys_cpu_us", rule="micros"),
-        F("total_cpu", "timedelta", c="tot_cpu_us", rule="micros"),
+        *_CPU_TIMES,
         F("work_dir", "str | None", c="work_dir", rule="text"),
         F("constraints", "str | None", c="constraints", rule="text"),
         F("steps", "tuple[DbStep, ...]", c="steps_key", rule="steps"),
