@@ -74,7 +74,7 @@ docs-build:
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 # Every benchmark on the site-sized cluster (scripts/cluster up --scale, in .cluster-scale:
-# about 21 min to build the first time, then reused while it runs), regenerating bench/results.md and
+# about 40 min to build the first time, then reused while it runs), regenerating bench/results.md and
 # bench/scaling.png. `make bench-quick` (or BENCH_ARGS=--quick) measures the test cluster
 # in about a minute instead, into build/bench-quick/.
 bench: setup
