@@ -15,6 +15,14 @@ from __future__ import annotations
 
 from .finished import FinishedJobs
 from .poller import Poller, PollState
-from .server import SlurmCollector, registry_for, serve
+from .server import ExporterRegistry, SlurmCollector, registry_for, serve
 
-__all__ = ["FinishedJobs", "PollState", "Poller", "SlurmCollector", "registry_for", "serve"]
+__all__ = [
+    "ExporterRegistry",
+    "FinishedJobs",
+    "PollState",
+    "Poller",
+    "SlurmCollector",
+    "registry_for",
+    "serve",
+]

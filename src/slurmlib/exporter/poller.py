@@ -18,7 +18,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -35,6 +35,7 @@ from ..errors import (
     Unsupported,
 )
 from .accounts import limit_metrics, share_metrics
+from .exposition import Format, Rendered
 from .finished import FinishedJobs
 from .metrics import LiveMetrics, job_metrics, license_metrics, node_metrics, with_labels
 from .scheduler import scheduler_metrics
@@ -58,6 +59,8 @@ class Built:
     live: LiveMetrics | None = None
     labels: Mapping[str, str] | None = None
     """The constant labels the families were given (None: not given any yet)."""
+    rendered: Rendered = field(default_factory=Rendered, compare=False, repr=False)
+    """The families as served, per format: rendered once for every scrape of this poll."""
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,9 @@ class Poller:
         # Among several pollers, each one's warnings say whose controller they are about.
         self._who = f"{name}: " if name else ""
         self._dbd: Database | None = None
+        self.formats: dict[str, tuple[Format, bool]] = {}
+        """The formats scrapes asked for (and whether gzipped), by content type: a poll
+        renders what it built in each, so that a scrape never renders a poll's families."""
         self.state = PollState()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -244,6 +250,7 @@ class Poller:
             complete = False
             if self.probe_dbd:
                 dbd_up = False
+        self._render(sources.values())
         self.state = state = PollState(
             up=reached,
             dbd_up=dbd_up,
@@ -255,6 +262,17 @@ class Poller:
             cpu=time.thread_time() - cpu,
         )
         return state
+
+    def _render(self, sources: Iterable[SourceState]) -> None:
+        """Render the families built in the formats scrapes ask for (those kept from the
+        last poll are rendered already)."""
+        formats = tuple(self.formats.values())
+        for source in sources:
+            for fmt, zipped in formats:
+                pieces = source.built.rendered.get(source.built.families, fmt)
+                if zipped:
+                    for piece in pieces:
+                        piece.gzipped()
 
     def _name_cluster(self) -> None:
         try:

@@ -1,28 +1,31 @@
-"""Serving the poller's state over HTTP, in Prometheus' text format.
+"""Serving the poller's state over HTTP, in Prometheus' text formats.
 
-The collector reads the poller's last published state and never calls into Slurm: a
-scrape costs the rendering of families that are already built, plus a few families that
-depend on the clock (the data's age, the pending jobs' ages). With one poller per cluster,
-a scrape serves them all: the families of the same name are merged into one, since the
-text format allows each name once.
+A scrape reads the pollers' last published states and never calls into Slurm: it joins
+the families each poll rendered (see :mod:`.exposition`) with the few that depend on the
+clock (the data's age, the pending jobs' ages) and the process' own. With one poller per
+cluster, a scrape serves them all: the families of the same name are merged into one,
+since the text formats allow each name once. :class:`SlurmCollector` gives the same
+families to any prometheus_client registry, as ``exporter --once`` prints them.
 """
 
 from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import start_http_server
+from prometheus_client import make_wsgi_app
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.process_collector import ProcessCollector
-from prometheus_client.registry import CollectorRegistry
+from prometheus_client.registry import Collector, CollectorRegistry, RestrictedRegistry
 
+from .exposition import Format, Part, cached, fresh, merge, page, respond, start_server
 from .metrics import with_labels
 from .poller import Poller, PollState
 
-__all__ = ["SlurmCollector", "exporter_metrics", "registry_for", "serve"]
+__all__ = ["ExporterRegistry", "SlurmCollector", "exporter_metrics", "registry_for", "serve"]
 
 
 class SlurmCollector:
@@ -33,10 +36,12 @@ class SlurmCollector:
         self.poller = poller
         self.pollers = (poller, *others)
 
-    def collect(self) -> Iterator[Metric]:
+    def collect(self, now: float | None = None) -> Iterator[Metric]:
         """The families of one scrape, from each poller's last state; with several pollers,
-        the families of one name merged into one (the text format has each name once)."""
-        now = time.time()
+        the families of one name merged into one (the text format has each name once).
+        ``now``: the clock the ages are computed from (default: the time of the call)."""
+        if now is None:
+            now = time.time()
         if len(self.pollers) == 1:
             yield from _families(self.poller, now)
             return
@@ -56,6 +61,25 @@ class SlurmCollector:
                         copied.add(family.name)
                     first.samples.extend(family.samples)
         yield from merged.values()
+
+    def parts(self, fmt: Format, now: float) -> list[Iterator[Part]]:
+        """What :meth:`collect` yields, as each poller's parts in ``fmt``: the families its
+        last poll built from their cache, the clock's rendered now."""
+        streams = []
+        for poller in self.pollers:
+            if fmt.content_type not in poller.formats:
+                poller.formats[fmt.content_type] = (fmt, False)
+            streams.append(_parts(poller, fmt, now))
+        return streams
+
+
+def _parts(poller: Poller, fmt: Format, now: float) -> Iterator[Part]:
+    state = poller.state  # one read: every family of a scrape is from one poll
+    yield from fresh(with_labels(exporter_metrics(state, now, poller.interval), poller.labels), fmt)
+    for source in state.sources.values():
+        yield from cached(source.built.rendered.get(source.built.families, fmt))
+        if source.built.live is not None:
+            yield from fresh(source.built.live(now), fmt)
 
 
 def _families(poller: Poller, now: float) -> Iterator[Metric]:
@@ -146,20 +170,82 @@ def exporter_metrics(state: PollState, now: float, interval: float) -> list[Metr
     return families
 
 
-def registry_for(poller: Poller, *others: Poller) -> CollectorRegistry:
+class ExporterRegistry(CollectorRegistry):
+    """The registry :func:`registry_for` makes: the Slurm collector, the process' CPU and
+    memory, and whatever else is registered. :func:`serve` renders its Slurm families from
+    each poll's cache; ``generate_latest(registry)`` gives the same text."""
+
+    def __init__(self, slurm: SlurmCollector) -> None:
+        super().__init__(auto_describe=False)
+        self.slurm = slurm
+        self._others: list[Collector] = []
+        self.register(slurm)
+        ProcessCollector(registry=self)
+
+    def register(self, collector: Collector) -> None:
+        """Register ``collector``, as :class:`~prometheus_client.CollectorRegistry` does."""
+        super().register(collector)
+        if collector is not self.slurm:
+            self._others.append(collector)
+
+    def unregister(self, collector: Collector) -> None:
+        """Unregister ``collector``, as :class:`~prometheus_client.CollectorRegistry` does."""
+        super().unregister(collector)
+        if collector in self._others:
+            self._others.remove(collector)
+
+    def restricted_registry(self, names: Iterable[str]) -> _Restricted:
+        """The series named ``names`` only (sample names, as prometheus_client's
+        ``name[]`` selects them): every collector here has its names only once collected."""
+        return _Restricted(self, frozenset(names))
+
+    def page(self, fmt: Format, zipped: bool, now: float | None = None) -> bytes:
+        """The ``/metrics`` page in ``fmt`` (gzip members with ``zipped``), as
+        ``fmt.encode(self)`` would write it at ``now``."""
+        if now is None:
+            now = time.time()
+        if zipped:
+            for poller in self.slurm.pollers:
+                poller.formats[fmt.content_type] = (fmt, True)
+        streams: list[Iterable[Part]] = list(self.slurm.parts(fmt, now))
+        streams.extend(fresh(collector.collect(), fmt) for collector in self._others)
+        return page(merge(streams), fmt, zipped)
+
+
+class _Restricted(RestrictedRegistry):
+    def __init__(self, registry: CollectorRegistry, names: frozenset[str]) -> None:
+        super().__init__(names, registry)
+        self._all = registry
+        self._names = names
+
+    def collect(self) -> Iterator[Metric]:
+        for family in self._all.collect():
+            samples = [s for s in family.samples if s.name in self._names]
+            if samples:
+                kept = copy.copy(family)
+                kept.samples = samples
+                yield kept
+
+
+def registry_for(poller: Poller, *others: Poller) -> ExporterRegistry:
     """A registry with the Slurm collector of every poller given and the exporter
     process' own CPU and memory."""
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(SlurmCollector(poller, *others))
-    ProcessCollector(registry=registry)
-    return registry
+    return ExporterRegistry(SlurmCollector(poller, *others))
 
 
 def serve(registry: CollectorRegistry, host: str, port: int) -> WSGIServer:
     """Serve ``registry`` on ``host:port`` in daemon threads; port 0 picks a free one.
 
+    Any path but ``/favicon.ico`` serves the metrics, in the format the client's Accept
+    header asks for, gzipped when it accepts gzip (as prometheus_client serves them); a
+    registry from :func:`registry_for` is rendered from each poll's cache.
+
     Returns the server: ``server.server_address`` says where it listens,
     ``server.shutdown()`` stops it.
     """
-    server, _ = start_http_server(port, addr=host, registry=registry)
-    return server
+    app: Any
+    if isinstance(registry, ExporterRegistry):
+        app = respond(registry.page, registry)
+    else:
+        app = make_wsgi_app(registry)
+    return start_server(app, host, port)
