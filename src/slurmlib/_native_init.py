@@ -176,7 +176,9 @@ def _check_controller_hosts(path: Path) -> None:
     failures: list[tuple[str, socket.gaierror]] = []
     for host in hosts:
         try:
-            socket.getaddrinfo(host, None)
+            # An ASCII name as bytes: a str goes through the IDNA codec, whose import alone
+            # costs each process more than the lookup.
+            socket.getaddrinfo(host.encode() if host.isascii() else host, None)
             return
         except socket.gaierror as exc:
             failures.append((host, exc))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-import tempfile
 import threading
 from collections import deque
 
@@ -59,6 +58,8 @@ class _LibslurmLog:
         try:
             fd = os.memfd_create("slurmlib-libslurm-log", os.MFD_CLOEXEC)
         except (AttributeError, OSError):
+            import tempfile  # only here: its import costs every process a few ms
+
             with tempfile.TemporaryFile() as spare:  # an unlinked file where memfd is not
                 fd = os.dup(spare.fileno())
         # Appends land at the end whatever the reader's position (a status flag of the
