@@ -34,7 +34,7 @@ from typing import Any
 from bench import controller, report, scaling
 
 HERE = Path(__file__).resolve().parent
-OTHERS = ("bench.db", "bench.submit", "bench.exporter")
+OTHERS = ("bench.db", "bench.submit", "bench.exporter", "bench.outputs")
 
 
 def _cpu() -> str:

@@ -140,6 +140,7 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                 )
             )
     rows += exporter_targets(results)
+    rows += output_targets(results)
     ffi = results.get("ffi") or {}
     for name, entry in ffi.items():
         if isinstance(entry, dict) and "verdict" in entry:
@@ -153,15 +154,55 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _other_json(results: dict[str, Any], module: str) -> dict[str, Any] | None:
+    """The JSON that ``python -m module`` printed in this run (None: it failed or did not run)."""
+    output = (results.get("others") or {}).get(module)
+    if not isinstance(output, str) or output.startswith("failed"):
+        return None
+    try:
+        report: dict[str, Any] = json.loads(output)
+    except ValueError:
+        return None
+    return report
+
+
+# Whole-snapshot outputs against the snapshot's own load (issue "records declared once").
+_OUTPUT_LIMITS = {"to_dicts": 1.0, "to_json": 0.5, "to_arrow": 0.5}
+
+
+def output_targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The targets of ``bench.outputs``: each output of the jobs snapshot within its share of
+    the snapshot's load, measured in the same process."""
+    report = _other_json(results, "bench.outputs")
+    if report is None:
+        return []
+    jobs = report["jobs"]
+    stated = "" if jobs >= 50_000 else f" (stated for 50,000 jobs; measured on {jobs:,})"
+    rows = []
+    for output, limit in _OUTPUT_LIMITS.items():
+        ratio = report["ratio_to_load"].get(output)
+        if ratio is None:
+            rows.append(
+                (f"jobs snapshot.{output}() <= {limit:g}x its load", "not measured", "MISS")
+            )
+            continue
+        seconds = report["seconds"][output]
+        rows.append(
+            (
+                f"jobs snapshot.{output}() <= {limit:g}x its load{stated}",
+                f"{ratio:.2f}x ({seconds * 1000:,.0f} ms against "
+                f"{report['seconds']['load'] * 1000:,.0f} ms)",
+                "PASS" if ratio <= limit and jobs >= 50_000 else "MISS",
+            )
+        )
+    return rows
+
+
 def exporter_targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     """The targets of ``bench.exporter`` (issue "exporter"), from its JSON output in the
     same run: the figure beside its limit, judged by the same numbers."""
-    output = (results.get("others") or {}).get("bench.exporter")
-    if not isinstance(output, str) or output.startswith("failed"):
-        return []
-    try:
-        report = json.loads(output)
-    except ValueError:
+    report = _other_json(results, "bench.exporter")
+    if report is None:
         return []
     rows = []
     series = report["state"]["series"]
