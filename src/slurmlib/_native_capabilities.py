@@ -8,7 +8,7 @@ code asks :data:`capabilities` (``has_function``, ``has_constant``, ``has_type``
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, cached_property
 
 from ._native_load import ffi, lib
 
@@ -18,16 +18,21 @@ __all__ = ["Capabilities", "capabilities"]
 class Capabilities:
     """What the bound Slurm offers, asked by name rather than by version number."""
 
-    def __init__(self) -> None:
-        self.functions: frozenset[str] = frozenset(name for name in dir(lib) if _is_function(name))
+    @cached_property
+    def functions(self) -> frozenset[str]:
+        """Every function libslurm exports and the headers declare (made when first asked:
+        listing them touches each of some 1,500 names, which no ordinary call needs)."""
+        return frozenset(name for name in dir(lib) if _is_function(name))
 
-    def has_function(self, name: str) -> bool:
+    @staticmethod
+    @cache
+    def has_function(name: str) -> bool:
         """True when libslurm exports ``name`` and the headers declare it."""
-        return name in self.functions
+        return _is_function(name)
 
     def has_constant(self, name: str) -> bool:
         """True when the headers define an integer constant (macro or enum) ``name``."""
-        return name not in self.functions and hasattr(lib, name)
+        return hasattr(lib, name) and not self.has_function(name)
 
     @staticmethod
     @cache
