@@ -6,6 +6,9 @@ now? This module answers both once, so that ``slurmlib nodes``, ``slurmlib top``
 exporter's ``slurm_nodes{state=...}`` series give every node the same word and count its
 free CPUs, memory and GPUs alike.
 
+:class:`Totals` adds nodes up the way ``sinfo`` does: CPUs, memory and GPUs as allocated,
+idle (free on a node that can take jobs) and other (free on one that cannot).
+
 On the seeded test cluster (``scripts/cluster up``):
 
     >>> from collections import Counter
@@ -15,10 +18,17 @@ On the seeded test cluster (``scripts/cluster up``):
     Counter({'down': 1006, 'drained': 27, 'mixed': 4, 'allocated': 1})
     >>> sum(n.cpus - n.alloc_cpus for n in nodes if capacity.is_unavailable(n))  # sinfo's O
     98504
+    >>> totals = capacity.Totals()
+    >>> for node in nodes:
+    ...     totals.add(node)
+    >>> totals.cpus_other
+    98504
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .states import NodeState
@@ -26,7 +36,7 @@ from .states import NodeState
 if TYPE_CHECKING:
     from .records import Node
 
-__all__ = ["STATE_WORDS", "is_unavailable", "state_word"]
+__all__ = ["STATE_WORDS", "Totals", "is_gpu", "is_unavailable", "state_word"]
 
 STATE_WORDS: tuple[str, ...] = (
     "allocated",
@@ -68,3 +78,96 @@ def is_unavailable(node: Node) -> bool:
     "other" (``CPUS(A/I/O/T)``) rather than idle. True for a node that is drained or
     draining, down, not responding or failing."""
     return bool({"DRAIN", "NO_RESPOND", "FAIL"} & node.flags) or node.state is NodeState.DOWN
+
+
+def is_gpu(gres: str) -> bool:
+    """Whether a GRES key (``"gpu"``, ``"gpu:a100"``, ``"shard"``) names GPUs."""
+    return gres == "gpu" or gres.startswith("gpu:")
+
+
+@dataclass
+class Totals:
+    """CPUs, memory (MiB) and GPUs of a set of nodes, and their states, as sinfo counts
+    them: what is allocated, what is free on nodes that can take jobs (idle), and what is
+    free on nodes that cannot (``other``: drained, draining, down, not responding)."""
+
+    nodes: int = 0
+    states: Counter[str] = field(default_factory=Counter)
+    """Nodes by :func:`state_word`."""
+    cpus: int = 0
+    cpus_allocated: int = 0
+    cpus_other: int = 0
+    memory_mib: int = 0
+    memory_allocated_mib: int = 0
+    memory_other_mib: int = 0
+    gpus: int = 0
+    gpus_allocated: int = 0
+    gpus_other: int = 0
+    gpu_types: dict[str, list[int]] = field(default_factory=dict)
+    """By GPU GRES key (``"gpu:a100"``; ``"gpu"`` for untyped ones, from the nodes'
+    configured and in-use GRES, sinfo's Gres and GresUsed): [total, allocated, other]."""
+
+    def add(self, node: Node) -> None:
+        """Count ``node`` in."""
+        unavailable = is_unavailable(node)
+        self.nodes += 1
+        self.states[state_word(node)] += 1
+        self.cpus += node.cpus
+        self.cpus_allocated += node.alloc_cpus
+        self.memory_mib += node.real_memory
+        self.memory_allocated_mib += node.alloc_memory
+        gpus, gpus_used = node.gpus, node.gpus_allocated
+        self.gpus += gpus
+        self.gpus_allocated += gpus_used
+        if unavailable:
+            self.cpus_other += max(node.cpus - node.alloc_cpus, 0)
+            self.memory_other_mib += max(node.real_memory - node.alloc_memory, 0)
+            self.gpus_other += max(gpus - gpus_used, 0)
+        for key, total in node.gres_total.items():
+            if not is_gpu(key):
+                continue
+            used = node.gres_in_use.get(key, 0)
+            counts = self.gpu_types.setdefault(key, [0, 0, 0])
+            counts[0] += total
+            counts[1] += used
+            if unavailable:
+                counts[2] += max(total - used, 0)
+
+    def merge(self, other: Totals) -> None:
+        """Add ``other``'s counts to these (a group of groups adds up its members)."""
+        self.nodes += other.nodes
+        self.states.update(other.states)
+        for name in _SUMMED:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for key, counts in other.gpu_types.items():
+            mine = self.gpu_types.setdefault(key, [0, 0, 0])
+            for i, value in enumerate(counts):
+                mine[i] += value
+
+    @property
+    def cpus_idle(self) -> int:
+        """CPUs free for new jobs: neither allocated nor on an unavailable node."""
+        return max(self.cpus - self.cpus_allocated - self.cpus_other, 0)
+
+    @property
+    def memory_idle_mib(self) -> int:
+        """Memory free for new jobs, MiB: neither allocated nor on an unavailable node."""
+        return max(self.memory_mib - self.memory_allocated_mib - self.memory_other_mib, 0)
+
+    @property
+    def gpus_idle(self) -> int:
+        """GPUs free for new jobs: neither allocated nor on an unavailable node."""
+        return max(self.gpus - self.gpus_allocated - self.gpus_other, 0)
+
+
+_SUMMED = (
+    "cpus",
+    "cpus_allocated",
+    "cpus_other",
+    "memory_mib",
+    "memory_allocated_mib",
+    "memory_other_mib",
+    "gpus",
+    "gpus_allocated",
+    "gpus_other",
+)

@@ -10,12 +10,11 @@ library (:mod:`slurmlib.capacity`), so that the exporter counts alike.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..capacity import STATE_WORDS, is_unavailable, state_word
+from ..capacity import STATE_WORDS, Totals, state_word
 from ..records import Job, Node, Partition, Snapshot
 from ..states import JobState
 from . import preemption
@@ -30,72 +29,9 @@ def feature_matcher(expression: str) -> Any:
     return lambda features: any(alt <= set(features) for alt in alternatives)
 
 
-@dataclass
-class Summary:
-    """Capacity of a set of nodes, by state."""
-
-    nodes: int = 0
-    states: Counter[str] = field(default_factory=Counter)
-    cpus_allocated: int = 0
-    cpus_idle: int = 0
-    cpus_other: int = 0
-    memory_total: int = 0
-    memory_allocated: int = 0
-    gpus_total: int = 0
-    gpus_allocated: int = 0
-    gpus_unavailable: int = 0
-    gpu_types: dict[str, list[int]] = field(default_factory=dict)
-    """GPU type (``"gpu:a100"``, ``"gpu"`` untyped) → [total, allocated, other]."""
-
-    def add(self, node: Node) -> None:
-        """Count ``node`` in: its state, its CPUs (free ones as idle, or as other when the
-        node is drained, down or not responding), memory (MiB) and GPUs, also by type."""
-        self.nodes += 1
-        self.states[state_word(node)] += 1
-        free = max(node.cpus - node.alloc_cpus, 0)
-        self.cpus_allocated += node.alloc_cpus
-        if is_unavailable(node):
-            self.cpus_other += free
-        else:
-            self.cpus_idle += free
-        self.memory_total += node.real_memory
-        self.memory_allocated += node.alloc_memory
-        gpus, used = node.gpus, node.gpus_allocated
-        self.gpus_total += gpus
-        self.gpus_allocated += used
-        if is_unavailable(node):
-            self.gpus_unavailable += gpus - used
-        for key, total in node.gres_total.items():
-            if key != "gpu" and not key.startswith("gpu:"):
-                continue
-            in_use = node.gres_in_use.get(key, 0)
-            counts = self.gpu_types.setdefault(key, [0, 0, 0])
-            counts[0] += total
-            counts[1] += in_use
-            if is_unavailable(node):
-                counts[2] += total - in_use
-
-    def merge(self, other: Summary) -> None:
-        """Add ``other``'s counts to these (a branch of the tree adds up its leaves)."""
-        self.nodes += other.nodes
-        self.states.update(other.states)
-        self.cpus_allocated += other.cpus_allocated
-        self.cpus_idle += other.cpus_idle
-        self.cpus_other += other.cpus_other
-        self.memory_total += other.memory_total
-        self.memory_allocated += other.memory_allocated
-        self.gpus_total += other.gpus_total
-        self.gpus_allocated += other.gpus_allocated
-        self.gpus_unavailable += other.gpus_unavailable
-        for key, counts in other.gpu_types.items():
-            mine = self.gpu_types.setdefault(key, [0, 0, 0])
-            for i, value in enumerate(counts):
-                mine[i] += value
-
-    @property
-    def cpus_total(self) -> int:
-        """Every CPU of the nodes: allocated + idle + other."""
-        return self.cpus_allocated + self.cpus_idle + self.cpus_other
+class Summary(Totals):
+    """Capacity of a set of nodes, by state (:class:`slurmlib.capacity.Totals`), and how
+    ``nodes --json`` shows it."""
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as ``nodes --json`` gives it: a count for every state word (0 too),
@@ -107,17 +43,17 @@ class Summary:
                 "allocated": self.cpus_allocated,
                 "idle": self.cpus_idle,
                 "other": self.cpus_other,
-                "total": self.cpus_total,
+                "total": self.cpus,
             },
             "memory_mib": {
-                "allocated": self.memory_allocated,
-                "total": self.memory_total,
+                "allocated": self.memory_allocated_mib,
+                "total": self.memory_mib,
             },
             "gpus": {
                 "allocated": self.gpus_allocated,
-                "idle": self.gpus_total - self.gpus_allocated - self.gpus_unavailable,
-                "other": self.gpus_unavailable,
-                "total": self.gpus_total,
+                "idle": self.gpus_idle,
+                "other": self.gpus_other,
+                "total": self.gpus,
                 "by_type": {
                     key: {
                         "allocated": used,

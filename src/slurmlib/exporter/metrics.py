@@ -13,11 +13,10 @@ import copy
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 
-from ..capacity import STATE_WORDS, is_unavailable, state_word
+from ..capacity import STATE_WORDS, Totals
 from ..records import Job, License, Node, Partition, Snapshot
 from ..states import JobState
 
@@ -63,70 +62,12 @@ def with_labels(families: Iterable[Metric], labels: Mapping[str, str]) -> list[M
 # --- nodes ---------------------------------------------------------------------------
 
 
-@dataclass
-class Capacity:
-    """CPUs, memory and GPUs of a set of nodes, split as sinfo splits CPUs.
-
-    ``other`` is what is neither allocated nor usable: the free part of nodes that are
-    drained, down or not responding.
-    """
-
-    states: Counter[str] = field(default_factory=Counter)
-    cpus: int = 0
-    cpus_allocated: int = 0
-    cpus_other: int = 0
-    memory_mib: int = 0
-    memory_allocated_mib: int = 0
-    memory_other_mib: int = 0
-    gpus: int = 0
-    gpus_allocated: int = 0
-    gpus_other: int = 0
-    # By GPU type, from the nodes' configured and in-use GRES (sinfo's Gres, GresUsed).
-    gpu_types: Counter[str] = field(default_factory=Counter)
-    gpu_types_allocated: Counter[str] = field(default_factory=Counter)
-    gpu_types_other: Counter[str] = field(default_factory=Counter)
-
-    def add(self, node: Node) -> None:
-        """Count ``node`` in: its state word, its CPUs, memory (MiB) and GPUs (also by
-        type), and its free part as ``other`` when it is drained, down or not responding."""
-        self.states[state_word(node)] += 1
-        gpus, gpus_used = node.gpus, node.gpus_allocated
-        for key, total in node.gres_total.items():
-            if key == "gpu" or key.startswith("gpu:"):
-                kind = key[len("gpu:") :] if ":" in key else "untyped"
-                used = node.gres_in_use.get(key, 0)
-                self.gpu_types[kind] += total
-                self.gpu_types_allocated[kind] += used
-                if is_unavailable(node):
-                    self.gpu_types_other[kind] += max(total - used, 0)
-        self.cpus += node.cpus
-        self.cpus_allocated += node.alloc_cpus
-        self.memory_mib += node.real_memory
-        self.memory_allocated_mib += node.alloc_memory
-        self.gpus += gpus
-        self.gpus_allocated += gpus_used
-        if is_unavailable(node):
-            self.cpus_other += max(node.cpus - node.alloc_cpus, 0)
-            self.memory_other_mib += max(node.real_memory - node.alloc_memory, 0)
-            self.gpus_other += max(gpus - gpus_used, 0)
-
-    @property
-    def cpus_idle(self) -> int:
-        """CPUs free for new jobs: neither allocated nor on an unavailable node."""
-        return max(self.cpus - self.cpus_allocated - self.cpus_other, 0)
-
-    @property
-    def memory_idle_mib(self) -> int:
-        """Memory free for new jobs, MiB: neither allocated nor on an unavailable node."""
-        return max(self.memory_mib - self.memory_allocated_mib - self.memory_other_mib, 0)
-
-    @property
-    def gpus_idle(self) -> int:
-        """GPUs free for new jobs: neither allocated nor on an unavailable node."""
-        return max(self.gpus - self.gpus_allocated - self.gpus_other, 0)
+def _kind(gres: str) -> str:
+    """The ``type`` label of a GPU GRES key: ``a100`` for ``gpu:a100``, ``untyped`` for ``gpu``."""
+    return gres[len("gpu:") :] if ":" in gres else "untyped"
 
 
-_CAPACITY_METRICS: tuple[tuple[str, str, Callable[[Capacity], float]], ...] = (
+_CAPACITY_METRICS: tuple[tuple[str, str, Callable[[Totals], float]], ...] = (
     ("cpus", "CPUs of the nodes, in every state.", lambda c: c.cpus),
     ("cpus_allocated", "CPUs allocated to jobs.", lambda c: c.cpus_allocated),
     (
@@ -160,19 +101,26 @@ _CAPACITY_METRICS: tuple[tuple[str, str, Callable[[Capacity], float]], ...] = (
 )
 
 
-_GPU_TYPE_METRICS: tuple[tuple[str, str, Callable[[Capacity, str], int]], ...] = (
-    ("gpus", "GPUs of the nodes by GPU type, in every state.", lambda c, t: c.gpu_types[t]),
-    (
-        "gpus_allocated",
-        "GPUs allocated to jobs, by GPU type.",
-        lambda c, t: c.gpu_types_allocated[t],
-    ),
+# Over one GPU type's [total, allocated, other] (Totals.gpu_types).
+_GPU_TYPE_METRICS: tuple[tuple[str, str, Callable[[list[int]], int]], ...] = (
+    ("gpus", "GPUs of the nodes by GPU type, in every state.", lambda n: n[0]),
+    ("gpus_allocated", "GPUs allocated to jobs, by GPU type.", lambda n: n[1]),
     (
         "gpus_idle",
         "GPUs free for new jobs, by GPU type (on nodes that are up and not drained).",
-        lambda c, t: max(c.gpu_types[t] - c.gpu_types_allocated[t] - c.gpu_types_other[t], 0),
+        lambda n: max(n[0] - n[1] - n[2], 0),
     ),
 )
+
+
+def _by_kind(totals: Totals) -> list[tuple[str, list[int]]]:
+    """The GPU counts of ``totals`` by ``type`` label, in label order."""
+    kinds: dict[str, list[int]] = {}
+    for key, counts in totals.gpu_types.items():
+        mine = kinds.setdefault(_kind(key), [0, 0, 0])
+        for i, value in enumerate(counts):
+            mine[i] += value
+    return sorted(kinds.items())
 
 
 def node_metrics(nodes: Snapshot[Node], partitions: Iterable[Partition]) -> list[Metric]:
@@ -182,15 +130,15 @@ def node_metrics(nodes: Snapshot[Node], partitions: Iterable[Partition]) -> list
     families count every node once.
     """
     by_name = nodes.by_key
-    cluster = Capacity()
+    cluster = Totals()
     for node in by_name.values():
         cluster.add(node)
-    per_partition: dict[str, Capacity] = {}
+    per_partition: dict[str, Totals] = {}
     partition_up = gauge(
         "slurm_partition_up", "1 when the partition's state is UP, else 0.", ["partition"]
     )
     for part in partitions:
-        capacity = per_partition.setdefault(part.name, Capacity())
+        capacity = per_partition.setdefault(part.name, Totals())
         for name in part.node_names:
             if name in by_name:
                 capacity.add(by_name[name])
@@ -222,14 +170,14 @@ def node_metrics(nodes: Snapshot[Node], partitions: Iterable[Partition]) -> list
         families += [whole, per]
     for suffix, text, count in _GPU_TYPE_METRICS:
         whole = gauge(f"slurm_gpu_type_{suffix}", f"{text} Cluster-wide.", ["type"])
-        for kind in sorted(cluster.gpu_types):
-            whole.add_metric([kind], count(cluster, kind))
+        for kind, counts in _by_kind(cluster):
+            whole.add_metric([kind], count(counts))
         per = gauge(
             f"slurm_partition_gpu_type_{suffix}", f"{text} Per partition.", ["partition", "type"]
         )
         for name, capacity in per_partition.items():
-            for kind in sorted(capacity.gpu_types):
-                per.add_metric([name, kind], count(capacity, kind))
+            for kind, counts in _by_kind(capacity):
+                per.add_metric([name, kind], count(counts))
         families += [whole, per]
     return families
 
