@@ -30,7 +30,7 @@ SURFACE = {
         "Reservation", "RpcStat", "Share", "SlurmError", "Snapshot", "Stats", "SubmitResult",
         "Switch", "Unlimited", "WillRun", "__version__",
     ],
-    "slurmlib.capacity": ["STATE_WORDS", "is_unavailable", "state_word"],
+    "slurmlib.capacity": ["STATE_WORDS", "Totals", "is_gpu", "is_unavailable", "state_word"],
     "slurmlib.db": [
         "Account", "Association", "Cluster", "ClusterUsage", "Database", "DbJob",
         "DbReservation", "DbStep", "Event", "QoS", "Tres", "Usage", "User", "connect",
