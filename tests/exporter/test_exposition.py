@@ -120,7 +120,8 @@ def _get(url: str, method: str = "GET", **headers: str) -> tuple[int, dict[str, 
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+        with error:  # closed: Python 3.13 warns of an error response left open
+            return error.code, dict(error.headers), error.read()
 
 
 @pytest.fixture(scope="module")
