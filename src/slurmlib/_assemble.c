@@ -64,7 +64,13 @@ typedef struct {
      * and users, and the same key then costs neither an int object nor a lookup. */
     uint64_t last_key;
     PyObject *last;
+    /* INT steps: the ints made so far, direct-mapped by value (NULL until the first).
+     * Uids, gids, memory sizes and counts repeat across a queue, though rarely in
+     * neighbouring records: a shared int saves an allocation now and a free later. */
+    struct int_memo { uint64_t key; PyObject *obj; } *ints;
 } step_t;
+
+#define INT_MEMO_BITS 8
 
 static int
 u64_of(PyObject *tuple, Py_ssize_t i, uint64_t *out)
@@ -199,8 +205,9 @@ lookup(const step_t *step, PyObject *key)
 }
 
 static PyObject *
-int_value(const step_t *step, const uint64_t *row)
+int_value(step_t *step, const uint64_t *row)
 {
+    struct int_memo *entry;
     uint64_t v = row[step->src];
     int i;
     for (i = 0; i < step->n_nones; i++)
@@ -211,9 +218,20 @@ int_value(const step_t *step, const uint64_t *row)
     if (step->flag_mode == 2 && (v & step->flag))
         Py_RETURN_NONE;
     v = ((v & ~step->flag) >> step->shift) & step->mask;
-    if (step->bias)
-        return PyLong_FromLongLong((long long) v - step->bias);
-    return PyLong_FromUnsignedLongLong(v);
+    if (step->ints == NULL
+        && (step->ints = PyMem_Calloc(1u << INT_MEMO_BITS, sizeof(*step->ints))) == NULL)
+        return PyErr_NoMemory();
+    entry = &step->ints[(v * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - INT_MEMO_BITS)];
+    if (entry->obj == NULL || entry->key != v) {
+        PyObject *value = step->bias ? PyLong_FromLongLong((long long) v - step->bias)
+                                     : PyLong_FromUnsignedLongLong(v);
+        if (value == NULL)
+            return NULL;
+        Py_XSETREF(entry->obj, value);
+        entry->key = v;
+    }
+    Py_INCREF(entry->obj);
+    return entry->obj;
 }
 
 /* cache[raw], through the step's memory of the last key: a new reference or NULL. */
@@ -374,8 +392,15 @@ fail:
     Py_CLEAR(records);
 done:
     if (steps != NULL)
-        for (i = 0; i < n_steps; i++)
+        for (i = 0; i < n_steps; i++) {
             Py_CLEAR(steps[i].last);
+            if (steps[i].ints != NULL) {
+                Py_ssize_t k;
+                for (k = 0; k < (Py_ssize_t) 1 << INT_MEMO_BITS; k++)
+                    Py_XDECREF(steps[i].ints[k].obj);
+                PyMem_Free(steps[i].ints);
+            }
+        }
     PyMem_Free(steps);
     PyBuffer_Release(&view);
     return records;
