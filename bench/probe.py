@@ -111,11 +111,18 @@ def paired_polls(cluster: Cluster, kind: str, repeat: int) -> dict[str, Any]:
         records, last = bare_load(kind, last)  # follows a change, as slurmlib's cache does
         bares.append((time.perf_counter() - start, time.process_time() - cpu, records is None))
 
-    for i in range(repeat):
+    # Pairs until `repeat` of them were answered "no change" (or ten times as many were
+    # taken): while jobs start and end, most loads fetch data, and a run with no unchanged
+    # pair would measure nothing.
+    unchanged: list[tuple[tuple[float, float, bool], tuple[float, float, bool]]] = []
+    i = 0
+    while len(unchanged) < repeat and i < 10 * repeat:
         for step in (poll, bare) if i % 2 == 0 else (bare, poll):
             step()
+        if polls[-1][2] and bares[-1][2]:
+            unchanged.append((polls[-1], bares[-1]))
+        i += 1
     every = list(zip(polls, bares, strict=True))
-    unchanged = [(p, b) for p, b in every if p[2] and b[2]]
     return {
         "poll_seconds": statistics.median(p[0] for p, _ in unchanged or every),
         "bare_seconds": statistics.median(b[0] for _, b in unchanged or every),
