@@ -7,6 +7,7 @@ objects and jobs (``seed.json``), which nothing else changes.
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 
 import slurmlib
 from slurmlib import UNLIMITED, JobSpec, db
-from slurmlib.db import _nodelay
+from slurmlib.db import _tcp
 from slurmlib.errors import InvalidAccount, InvalidUser
 from slurmlib.states import JobState
 
@@ -716,12 +717,12 @@ def test_records_are_owned_and_serialisable(conn: db.Database, seed: dict[str, A
 
 
 def test_the_connection_socket_sends_without_nagle_delay(seed: dict[str, Any]) -> None:
-    """The socket that connect() opens to slurmdbd has TCP_NODELAY (see db._nodelay)."""
+    """The socket that connect() opens to slurmdbd has TCP_NODELAY (see db._tcp)."""
     port = seed["ports"]["slurmdbd"]
     with db.connect() as conn:
         conn.qos(names=["normal"])
         options = []
-        for fd in _nodelay.sockets():
+        for fd in _tcp.sockets():
             sock = socket.socket(fileno=fd)
             try:
                 if sock.family == socket.AF_INET and sock.getpeername()[1] == port:
@@ -731,3 +732,38 @@ def test_the_connection_socket_sends_without_nagle_delay(seed: dict[str, Any]) -
             finally:
                 sock.detach()
     assert options and all(options), f"sockets to slurmdbd's port {port}: {options}"
+
+
+def test_the_connection_acknowledges_at_once_while_it_talks_and_cleans_up(
+    seed: dict[str, Any],
+) -> None:
+    """A thread pushes our acknowledgements while a call is on the wire (see db._tcp); it
+    ends with the connection, which leaves no socket of ours to slurmdbd behind."""
+    port = seed["ports"]["slurmdbd"]
+
+    def to_slurmdbd() -> int:
+        count = 0
+        for fd in _tcp.sockets():
+            sock = socket.socket(fileno=fd)
+            try:
+                if sock.family == socket.AF_INET and sock.getpeername()[1] == port:
+                    count += 1
+            except OSError:
+                pass
+            finally:
+                sock.detach()
+        return count
+
+    def acker() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "slurmdbd-acks"]
+
+    before, threads = to_slurmdbd(), set(acker())
+    conn = db.connect()
+    # libslurm's descriptor and our duplicate of it.
+    assert to_slurmdbd() == before + 2
+    assert conn.qos(names=["normal"])[0].name == "normal"
+    (ours,) = set(acker()) - threads
+    assert ours.is_alive()
+    conn.close()
+    assert not ours.is_alive()
+    assert to_slurmdbd() == before

@@ -4,8 +4,8 @@ Every read and write of :class:`~slurmlib.db.Database` goes through what this mo
 defines, and this module knows none of them. :class:`Connection` is the first of the three
 classes ``Database`` is made of (see :mod:`slurmlib.db.database`):
 
-- the life cycle: ``slurmdb_connection_get`` (with Nagle's algorithm off, see
-  :mod:`._nodelay`), ``close()`` — which rolls back what was not committed —, the ``with``
+- the life cycle: ``slurmdb_connection_get`` (with no wait for an acknowledgement on
+  the wire, see :mod:`._tcp`), ``close()`` — which rolls back what was not committed —, the ``with``
   block, and the backstops: ``__del__``, and the close that ``native`` runs at exit before
   ``slurm_fini``;
 - the transaction: ``commit()`` and ``rollback()``, tried again on the connection libslurm
@@ -29,7 +29,7 @@ from typing import Any, Self, TypeVar
 from .. import _bulk, native
 from ..errors import SlurmError
 from ..native import ffi, lib
-from . import _convert, _errors, _lists, _nodelay
+from . import _convert, _errors, _lists, _tcp
 from ._structs import Built
 from .records import Tres
 
@@ -52,13 +52,16 @@ class Connection:
         self._conn: Any = ffi.NULL
         self._dirty = False
         self._snapshot_since: float | None = None
+        self._acks = _tcp.QuickAcks([])
         with native.api_lock:
             flags = ffi.new("uint16_t *")
-            before = _nodelay.sockets()
+            before = _tcp.sockets()
             conn = lib.slurmdb_connection_get(flags)
             code = ffi.errno
             if conn != ffi.NULL:
-                _nodelay.no_delay(_nodelay.sockets() - before)
+                socks = _tcp.tcp_sockets(_tcp.sockets() - before)
+                _tcp.no_delay(socks)
+                self._acks = _tcp.QuickAcks(socks)
         if conn == ffi.NULL:
             raise _errors.unavailable(code, "connecting to slurmdbd")
         self._conn = conn
@@ -106,6 +109,8 @@ class Connection:
 
     def _close(self) -> None:
         with native.api_lock:
+            # Our handles first: libslurm's close then ends the socket itself.
+            self._acks.close()
             holder = ffi.new("void **", self._conn)
             self._conn = ffi.NULL
             if native.finalised():
@@ -136,7 +141,8 @@ class Connection:
             # message type") are taken so that they join no later error.
             for left in reversed(range(_END_TRIES)):
                 started = time.monotonic()
-                rc, code = self._send_end(conn, commit)
+                with self._acks:
+                    rc, code = self._send_end(conn, commit)
                 lost = rc < 0 and code < lib.SLURM_UNEXPECTED_MSG_ERROR
                 if not (lost and left) or time.monotonic() - started > _END_RETRY_WITHIN:
                     break
@@ -169,15 +175,14 @@ class Connection:
         transaction the snapshot of its first read: left alone, a long-lived connection
         would read the same jobs for ever. Without uncommitted writes, a snapshot older than
         :data:`SNAPSHOT_SECONDS` is ended (a rollback of nothing) before the read; reads
-        closer together share one snapshot, which spares a round trip per read (~45 ms on
-        Slurm 22.05); a new snapshot reloads the TRES and QoS names. With writes pending,
+        closer together share one snapshot, which spares a round trip per read; a new snapshot reloads the TRES and QoS names. With writes pending,
         reads see the transaction's own view until :meth:`commit` or :meth:`rollback`.
         """
         conn = self._connection()
         now = time.monotonic()
         stale = self._snapshot_since is not None and now - self._snapshot_since > SNAPSHOT_SECONDS
         if stale and not self._dirty:
-            with native.api_lock:
+            with native.api_lock, self._acks:
                 rc = lib.slurmdb_connection_commit(conn, False)
             self._snapshot_since = now
             # When that failed, slurmdbd is most likely gone: the read itself then says so
@@ -238,7 +243,8 @@ class Connection:
         conn = self._read_connection()
         with native.api_lock:
             ffi.errno = 0
-            xlist = call(conn, cond.ptr if cond is not None else ffi.NULL)
+            with self._acks:
+                xlist = call(conn, cond.ptr if cond is not None else ffi.NULL)
             code = ffi.errno
             if xlist == ffi.NULL:
                 raise _errors.error(code, what)
@@ -252,7 +258,8 @@ class Connection:
         self._connection()
         with native.api_lock:
             ffi.errno = 0
-            xlist = call()
+            with self._acks:
+                xlist = call()
             code = ffi.errno
             self._dirty = True
             if xlist == ffi.NULL:
@@ -271,7 +278,8 @@ class Connection:
                 for record in records:
                     lib.slurm_list_append(xlist, record.ptr)
                 ffi.errno = 0
-                rc = call(conn, xlist)
+                with self._acks:
+                    rc = call(conn, xlist)
                 code = ffi.errno
                 self._dirty = True
             finally:
@@ -286,7 +294,8 @@ class Connection:
         conn = self._connection()
         with native.api_lock:
             ffi.errno = 0
-            rc = int(call(conn))
+            with self._acks:
+                rc = int(call(conn))
             code = ffi.errno
             self._dirty = True
         _errors.check(rc, code, what)

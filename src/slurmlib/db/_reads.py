@@ -365,7 +365,7 @@ class Reads(Connection):
 
             def by_cluster(clusters: tuple[str, ...]) -> tuple[ClusterUsage, ...]:
                 conn = self._read_connection()
-                with native.api_lock:
+                with native.api_lock, self._acks:
                     return _usage.clusters(conn, period, self._names, clusters)
 
             return self._name_charset.matching(by_cluster, clusters=self._clusters(clusters))
@@ -376,7 +376,7 @@ class Reads(Connection):
             users: tuple[str, ...] | None,
         ) -> tuple[Usage, ...]:
             conn = self._read_connection()
-            with native.api_lock:
+            with native.api_lock, self._acks:
                 return _usage.associations(conn, period, self._names, by, clusters, accounts, users)
 
         return self._name_charset.matching(
