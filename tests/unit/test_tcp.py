@@ -38,25 +38,30 @@ def test_only_tcp_sockets_get_handles_of_their_own(
                 sock.close()
 
 
-def test_quick_acks_run_during_a_call_and_close_only_their_own_handles(
+def acks_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "slurmdbd-acks"]
+
+
+def test_quick_acks_run_for_a_call_and_close_only_their_own_handles(
     connected: tuple[socket.socket, socket.socket],
 ) -> None:
     client, peer = connected
     acks = _tcp.QuickAcks(_tcp.tcp_sockets({client.fileno()}))
-    with acks:
-        (thread,) = [t for t in threading.enumerate() if t.name == "slurmdbd-acks" and t.is_alive()]
+    for _ in range(2):  # a thread for each call, none between them
+        with acks:
+            (thread,) = acks_threads()
+            assert thread.is_alive()
+        assert not thread.is_alive() and acks_threads() == []
     acks.close()
-    assert not thread.is_alive()
     # The descriptor that was tuned still works: closing the handles left it open.
     client.sendall(b"ping")
     assert peer.recv(4) == b"ping"
-    with acks:  # after close: nothing starts again
-        assert not thread.is_alive()
+    with acks:  # after close: calls run without a thread
+        assert acks_threads() == []
 
 
 def test_quick_acks_without_sockets_start_no_thread() -> None:
-    before = threading.active_count()
     acks = _tcp.QuickAcks([])
     with acks:
-        assert threading.active_count() == before
+        assert acks_threads() == []
     acks.close()

@@ -12,8 +12,8 @@ the query itself takes about a millisecond).
   set while one is pending, but the option does not last: the kernel goes back to
   delaying as soon as the connection looks interactive, that is at our next request. So
   while a call is on the wire, :class:`QuickAcks` sets it again every millisecond from a
-  thread of its own (the caller waits inside libslurm with the GIL released), which bounds
-  the stall to that millisecond.
+  thread that lives for the call (the caller waits inside libslurm with the GIL
+  released), which bounds the stall to that millisecond.
 
 Releases that send a message in one write (24.11 and 26.05 answer in about a millisecond)
 do not stall; the options change nothing there, and a slurmdbd of another release than the
@@ -30,7 +30,6 @@ import contextlib
 import os
 import socket
 import threading
-import time
 from types import TracebackType
 
 _FD_DIR = "/proc/self/fd"
@@ -90,22 +89,24 @@ def no_delay(socks: list[socket.socket]) -> int:
 
 class QuickAcks:
     """``with acks:`` around a call that talks to slurmdbd: our acknowledgements go out at
-    once while it runs (see the module's docstring). Re-entrant use is not needed: the API
-    lock serialises the calls of a connection."""
+    once while it runs (see the module's docstring).
+
+    The thread lives for the call only, so that none runs while the program does anything
+    else (a thread alive at a later ``fork()`` is one that Python warns about). The API
+    lock serialises the calls of a connection: no call nests in another.
+    """
 
     def __init__(self, socks: list[socket.socket]) -> None:
         self._socks = socks
-        self._busy = threading.Event()
-        self._closed = False
+        self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> None:
-        if not self._socks or self._closed:
+        if not self._socks:
             return
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="slurmdbd-acks", daemon=True)
-            self._thread.start()
-        self._busy.set()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="slurmdbd-acks", daemon=True)
+        self._thread.start()
 
     def __exit__(
         self,
@@ -113,25 +114,23 @@ class QuickAcks:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._busy.clear()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._stop.set()
+            thread.join()
 
     def close(self) -> None:
-        """Stop the thread and close our handles (libslurm's descriptor stays open)."""
-        self._closed = True
-        self._busy.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join()
+        """Close our handles (libslurm's descriptor stays open); later calls run as they
+        would without them."""
         for sock in self._socks:
             sock.close()
         self._socks = []
 
     def _run(self) -> None:
         while True:
-            self._busy.wait()
-            if self._closed:
-                return
             for sock in self._socks:
                 # Refused (closed meanwhile): only an optimisation.
                 with contextlib.suppress(OSError):
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
-            time.sleep(ACK_INTERVAL)
+            if self._stop.wait(ACK_INTERVAL):
+                return
