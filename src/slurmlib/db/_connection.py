@@ -175,8 +175,9 @@ class Connection:
         transaction the snapshot of its first read: left alone, a long-lived connection
         would read the same jobs for ever. Without uncommitted writes, a snapshot older than
         :data:`SNAPSHOT_SECONDS` is ended (a rollback of nothing) before the read; reads
-        closer together share one snapshot, which spares a round trip per read; a new snapshot reloads the TRES and QoS names. With writes pending,
-        reads see the transaction's own view until :meth:`commit` or :meth:`rollback`.
+        closer together share one snapshot, which spares a round trip per read; a new
+        snapshot reloads the TRES and QoS names. With writes pending, reads see the
+        transaction's own view until :meth:`commit` or :meth:`rollback`.
         """
         conn = self._connection()
         now = time.monotonic()
