@@ -9,28 +9,26 @@ that stream appends to an in-memory file that this module reads (see
 from __future__ import annotations
 
 import fcntl
-import logging
 import os
 import threading
 from collections import deque
 
+from . import _log
 from ._native_load import ffi, lib
 
-__all__ = ["capture", "libslurm_logger", "take_libslurm_log"]
+__all__ = ["LIBSLURM_LOGGER", "capture", "take_libslurm_log"]
 
-libslurm_logger = logging.getLogger("slurmlib.libslurm")
-"""Where the lines libslurm logs go once :func:`slurmlib.native.init` has run, at their own
-level; the lines of a failed call also travel in its exception's ``details``."""
-# A library's loggers say nothing until the program configures logging (without this,
-# logging's last resort would print warnings and errors to stderr after all).
-logging.getLogger("slurmlib").addHandler(logging.NullHandler())
+LIBSLURM_LOGGER = "slurmlib.libslurm"
 
+# logging's levels by number (fixed by the logging module's documentation): the import of
+# logging waits for the first line (see _log).
 _LOG_LEVELS = (
-    ("fatal", logging.CRITICAL),
-    ("error", logging.ERROR),
-    ("warning", logging.WARNING),
-    ("debug", logging.DEBUG),
+    ("fatal", 50),  # CRITICAL
+    ("error", 40),  # ERROR
+    ("warning", 30),  # WARNING
+    ("debug", 10),  # DEBUG
 )
+_INFO = 20
 
 
 class _LibslurmLog:
@@ -102,8 +100,8 @@ class _LibslurmLog:
             os.write(2, line + b"\n")  # not libslurm's: on to where stderr went before
             return
         text = line[len(self.prefix) :].decode(errors="replace")
-        level = next((lvl for word, lvl in _LOG_LEVELS if text.startswith(word)), logging.INFO)
-        libslurm_logger.log(level, "%s", text)
+        level = next((lvl for word, lvl in _LOG_LEVELS if text.startswith(word)), _INFO)
+        _log.logger(LIBSLURM_LOGGER).log(level, "%s", text)
         self.unclaimed.append(text)
 
     def pending(self) -> bool:

@@ -10,8 +10,9 @@ API does not cover a call yet). It gathers, from the modules beside it:
   the compiled module);
 - :data:`capabilities`, so that code asks "does this field exist" rather than comparing
   version numbers (``_native_capabilities``);
-- :data:`libslurm_logger` and :func:`take_libslurm_log`: libslurm's log lines, kept from
-  the caller's stderr (``_native_log``);
+- ``libslurm_logger`` (the ``logging.Logger`` "slurmlib.libslurm", where libslurm's log
+  lines go at their own level once :func:`init` has run) and :func:`take_libslurm_log`:
+  libslurm's log lines, kept from the caller's stderr (``_native_log``);
 - :func:`check`, :func:`error_for`, :func:`errno_name`: a non-zero return code becomes the
   typed exception of ``errors.py`` (``_native_errors``);
 - :func:`init` and the process's library state: ``slurm_init`` once per process, after
@@ -23,8 +24,9 @@ API does not cover a call yet). It gathers, from the modules beside it:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from . import _log
 from ._native_capabilities import Capabilities, capabilities
 from ._native_errors import check, errno_name, error_for
 from ._native_init import (
@@ -44,7 +46,10 @@ from ._native_load import (
     lib,
     loaded_api_version,
 )
-from ._native_log import libslurm_logger, take_libslurm_log
+from ._native_log import LIBSLURM_LOGGER, take_libslurm_log
+
+if TYPE_CHECKING:
+    import logging
 
 __all__ = [
     "BUILD_INFO",
@@ -65,11 +70,18 @@ __all__ = [
     "initialised_config",
     "join_rows",
     "lib",
-    "libslurm_logger",
+    "libslurm_logger",  # noqa: F822 (made when first asked for, by __getattr__)
     "loaded_api_version",
     "merge_frees_at_once",
     "take_libslurm_log",
 ]
+
+
+def __getattr__(name: str) -> logging.Logger:
+    # ``libslurm_logger``: made when first asked for, as the logging import is (see _log).
+    if name == "libslurm_logger":
+        return _log.logger(LIBSLURM_LOGGER)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- C helpers for programs (the command line, the exporter) ------------------------------

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
 import tempfile
 import time
@@ -39,12 +38,13 @@ from typing import Any, Protocol
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from .. import _log
 from ..db.records import DbJob
 from ..states import JobState
 
 __all__ = ["ENDED_STATES", "FinishedJobs", "JobReader"]
 
-log = logging.getLogger("slurmlib.exporter")
+log = _log.logger("slurmlib.exporter")
 
 #: Every state a job can end in (what the counters are split by).
 ENDED_STATES: tuple[JobState, ...] = tuple(state for state in JobState if state.finished)

@@ -15,7 +15,6 @@ timeout); the families of the last good poll stay, and their age shows how stale
 from __future__ import annotations
 
 import contextlib
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -25,6 +24,7 @@ from typing import Any
 
 from prometheus_client.core import Metric
 
+from .. import _log
 from ..cluster import Cluster
 from ..db import Database, connect
 from ..errors import (
@@ -42,7 +42,7 @@ from .scheduler import scheduler_metrics
 
 __all__ = ["FINISHED", "Built", "PollState", "Poller", "Source", "SourceState", "default_sources"]
 
-log = logging.getLogger("slurmlib.exporter")
+log = _log.logger("slurmlib.exporter")
 
 # The errors that mean "the controller cannot be reached", as opposed to one request refused.
 UNREACHABLE = (ControllerUnreachable, SlurmTimeout, AuthenticationError)
