@@ -100,6 +100,7 @@ def _probe(path: Path) -> None:
     deadline = time.monotonic() + _PROBE_TIMEOUT
     output = b""
     status = None
+    closed = False  # the child's output ended: it is exiting, and the pipe stays readable
     try:
         while True:
             remaining = deadline - time.monotonic()
@@ -109,12 +110,16 @@ def _probe(path: Path) -> None:
                 raise ConfigurationError(
                     f"Slurm did not finish reading {path} within {_PROBE_TIMEOUT:.0f} s"
                 )
-            ready, _, _ = select.select([read_end], [], [], min(remaining, 0.5))
-            if ready:
-                chunk = os.read(read_end, 65536)
-                if chunk:
-                    output += chunk
-                    continue
+            if closed:
+                time.sleep(0.0005)
+            else:
+                ready, _, _ = select.select([read_end], [], [], min(remaining, 0.5))
+                if ready:
+                    chunk = os.read(read_end, 65536)
+                    if chunk:
+                        output += chunk
+                        continue
+                    closed = True
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
                 break
