@@ -59,8 +59,10 @@ def tcp_sockets(descriptors: set[int]) -> list[socket.socket]:
     """Our own handles (duplicates) on those of ``descriptors`` that are TCP sockets.
 
     A duplicate shares the socket and its options with libslurm's descriptor, and closing
-    it never closes libslurm's. Anything else (a Unix socket, a descriptor closed by another
-    thread meanwhile) is left out.
+    it never closes libslurm's; it does keep the socket open until :meth:`QuickAcks.close`,
+    so a socket that libslurm replaces (it reconnects after slurmdbd closed one) lingers
+    until the connection is closed, and the new one goes without the options. Anything else
+    (a Unix socket, a descriptor closed by another thread meanwhile) is left out.
     """
     found = []
     for fd in sorted(descriptors):
