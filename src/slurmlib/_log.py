@@ -1,8 +1,10 @@
-"""slurmlib's loggers, made when first asked for.
+"""slurmlib's loggers.
 
-Importing :mod:`logging` (with the modules it pulls in) costs a subcommand's start-up more
-than a few of its own modules, and most programs never see a line from slurmlib: the
-loggers, and the ``logging`` import, wait for the first one that is needed.
+A program that uses the library has :mod:`logging` imported when libslurm is initialised
+(:func:`prepare`): a daemon that loads slurmlib and then gives up its privileges may no
+longer be able to read the interpreter's library when the first line comes. The command
+line, which never changes its user, leaves the import (a few ms of every subcommand's
+start-up) to the first logger that is needed (:func:`defer`).
 """
 
 from __future__ import annotations
@@ -13,10 +15,23 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import logging
 
-__all__ = ["logger"]
+__all__ = ["defer", "logger", "prepare"]
 
 _lock = threading.Lock()
 _ready = False
+_deferred = False
+
+
+def defer() -> None:
+    """Leave the ``logging`` import to the first logger asked for (the command line)."""
+    global _deferred
+    _deferred = True
+
+
+def prepare() -> None:
+    """Import ``logging`` now, unless :func:`defer` was called."""
+    if not _deferred:
+        logger("slurmlib")
 
 
 def logger(name: str) -> logging.Logger:

@@ -20,6 +20,7 @@ import weakref
 from pathlib import Path
 from typing import Any
 
+from . import _log
 from ._native_load import ffi, lib
 from ._native_log import capture, take_libslurm_log
 from .errors import ConfigurationError, ControllerUnreachable
@@ -154,6 +155,7 @@ def init(config: str | os.PathLike[str] | None = None) -> Path:
         _probe(path)
         with api_lock:
             # From here libslurm's log lines go to Python's logging, not the caller's stderr.
+            _log.prepare()
             capture.start()
             os.register_at_fork(after_in_child=lambda: capture.start(after_fork=True))
             lib.slurm_init(str(path).encode())

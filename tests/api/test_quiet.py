@@ -191,3 +191,23 @@ def test_a_controller_host_that_does_not_resolve_is_named_at_once(
     assert cli.stdout == ""
     assert len(cli.stderr.splitlines()) == 1
     assert "nosuchhost.invalid" in cli.stderr
+
+
+def test_a_library_program_has_logging_ready_once_libslurm_is_initialised(
+    slurm_conf: Path,
+) -> None:
+    # A daemon that loads slurmlib and then drops its privileges may no longer read the
+    # interpreter's library when libslurm's first line comes (tests/db/test_denied_writes).
+    done = _python(
+        """
+        import sys
+        import slurmlib
+        before = "logging" in sys.modules
+        from slurmlib import native
+        native.init()
+        print(before, "logging" in sys.modules)
+        """,
+        slurm_conf,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]

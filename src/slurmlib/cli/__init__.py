@@ -155,8 +155,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(command)
     args = parser.parse_args(argv)
     try:
-        from .. import native
+        from .. import _log, native
 
+        _log.defer()  # a command never changes its user: logging waits for its first line
         # Frees of small blocks merged at once: what a load of the queue leaves behind then
         # costs its next command nothing (~30 ms for 50,000 jobs).
         native.merge_frees_at_once()
