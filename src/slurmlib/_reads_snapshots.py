@@ -2,9 +2,10 @@
 and the one-item reads beside them (a node, a job, a job's steps, a job's queue position).
 
 Every load copies the controller's message into records and frees the message before it
-returns. Loads are incremental: the client remembers the ``last_update`` of the previous
-message of each kind and passes it as ``update_time``; when the controller answers that
-nothing changed, the same snapshot object comes back and nothing is converted again.
+returns (in a native thread while the records are built: see ``_native_threads``). Loads
+are incremental: the client remembers the ``last_update`` of the previous message of each
+kind and passes it as ``update_time``; when the controller answers that nothing changed,
+the same snapshot object comes back and nothing is converted again.
 
 :class:`SnapshotReads` is a part of :class:`~slurmlib.Cluster` (its state: the remembered
 messages, one lock per kind); this module is the machinery and the reads made with it.
@@ -12,6 +13,7 @@ messages, one lock per kind); this module is the machinery and the reads made wi
 
 from __future__ import annotations
 
+import errno
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from typing import Any, Generic, TypeVar
 
 from . import _queue, _readers, _validate, native
 from ._build import bulk_spec as _bulk_spec
+from ._native_threads import Beside, Release
 from .convert import timestamp
 from .errors import InvalidNodeName, SlurmError
 from .native import ffi, lib
@@ -35,7 +38,7 @@ from .records import (
 )
 from .states import JobState
 
-__all__ = ["SnapshotReads", "populate_node_partitions"]
+__all__ = ["NodePartitions", "SnapshotReads"]
 
 R = TypeVar("R", bound=Record)
 
@@ -53,8 +56,12 @@ class _Loader(Generic[R]):
     ctype: str  # the message type, e.g. "node_info_msg_t"
     call: Callable[[int, Any], int]  # (update_time, out-pointer) -> rc
     free: Callable[[Any], None]
-    convert: Callable[[Any], list[R]]  # every record of the message
-    prepare: Callable[[Any], None] | None = None  # runs on the C message before converting
+    # Every record of the message; the callable is called once the message is no longer
+    # read, with its number of records (it may then be freed beside the records' build).
+    convert: Callable[[Any, Callable[[int], None]], list[R]]
+    # Made before the RPC (told whether this is a first load, whose message will be
+    # converted for sure); its apply() runs on the C message before converting.
+    prepare: Callable[[bool], NodePartitions] | None = None
 
 
 @dataclass
@@ -73,7 +80,7 @@ def _loaders() -> dict[str, _Loader[Any]]:
             lambda t, out: lib.slurm_load_node(t, out, _SHOW_ALL | _SHOW_DETAIL),
             lib.slurm_free_node_info_msg,
             _readers.nodes,
-            prepare=populate_node_partitions,
+            prepare=NodePartitions,
         ),
         "jobs": _Loader(
             "jobs",
@@ -134,34 +141,33 @@ class SnapshotReads:
         # load of the queue waits for the controller.
         with self._kind_locks[kind]:
             cached = self._cache.get(kind)
-            out = ffi.new(loader.ctype + " **")
-            rc = loader.call(cached.update_time if cached else 0, out)
-            if rc != 0:
-                code = rc if rc > 0 else ffi.errno
-                # Calls differ in how they say it (rc 1900, or -1 with errno 1900).
-                if code == _NO_CHANGE and cached is not None:
-                    if out[0] != ffi.NULL:
-                        loader.free(out[0])
-                    return cached.snapshot
-                native.check(rc, f"loading {loader.what}")
-            msg = out[0]
-            if msg == ffi.NULL:
-                raise SlurmError(f"loading {loader.what}: the controller sent no data")
+            prepared = loader.prepare(cached is None) if loader.prepare is not None else None
             try:
-                if loader.prepare is not None:
-                    loader.prepare(msg)
-                snapshot = self._convert(loader, msg)
-                update_time = int(msg.last_update)
+                out = ffi.new(loader.ctype + " **")
+                rc = loader.call(cached.update_time if cached else 0, out)
+                if rc != 0:
+                    code = rc if rc > 0 else ffi.errno
+                    # Calls differ in how they say it (rc 1900, or -1 with errno 1900).
+                    if code == _NO_CHANGE and cached is not None:
+                        if out[0] != ffi.NULL:
+                            loader.free(out[0])
+                        return cached.snapshot
+                    native.check(rc, f"loading {loader.what}")
+                msg = out[0]
+                if msg == ffi.NULL:
+                    raise SlurmError(f"loading {loader.what}: the controller sent no data")
+                with Release(msg, loader.free) as release:
+                    update_time = int(msg.last_update)
+                    if prepared is not None:
+                        prepared.apply(msg)
+                    records = tuple(loader.convert(msg, release.start))
             finally:
-                loader.free(msg)
+                if prepared is not None:
+                    prepared.close()
+            key: str = loader.record._key
+            snapshot = Snapshot(records, timestamp(update_time), key)
             self._cache[kind] = _Cached(update_time, snapshot)
             return snapshot
-
-    @staticmethod
-    def _convert(loader: _Loader[R], msg: Any) -> Snapshot[R]:
-        records = tuple(loader.convert(msg))
-        key: str = loader.record._key  # type: ignore[attr-defined]
-        return Snapshot(records, timestamp(int(msg.last_update)), key)
 
     def forget(self) -> None:
         """Drop the remembered messages: the next loads fetch and convert everything."""
@@ -180,16 +186,20 @@ class SnapshotReads:
         _validate.check_text("name", name)
         with native.api_lock:
             out = ffi.new("node_info_msg_t **")
-            rc = lib.slurm_load_node_single(out, name.encode(), _SHOW_ALL | _SHOW_DETAIL)
-            native.check(rc, f"loading node {name}")
-            msg = out[0]
+            partitions = NodePartitions(beside=True)
             try:
-                populate_node_partitions(msg)
-                for record in _readers.nodes(msg):
-                    if record.name == name:
-                        return record
+                rc = lib.slurm_load_node_single(out, name.encode(), _SHOW_ALL | _SHOW_DETAIL)
+                native.check(rc, f"loading node {name}")
+                msg = out[0]
+                try:
+                    partitions.apply(msg)
+                    for record in _readers.nodes(msg):
+                        if record.name == name:
+                            return record
+                finally:
+                    lib.slurm_free_node_info_msg(msg)
             finally:
-                lib.slurm_free_node_info_msg(msg)
+                partitions.close()
         raise InvalidNodeName(
             "Invalid node name specified",
             int(lib.ESLURM_INVALID_NODE_NAME),
@@ -328,15 +338,40 @@ class SnapshotReads:
         return self._load("licenses")
 
 
-def populate_node_partitions(node_msg: Any) -> None:
-    """Fill each node's ``partitions``, as scontrol does: the controller leaves it empty for
-    nodes that have not registered; libslurm fills it from a partition message."""
-    parts = ffi.new("partition_info_msg_t **")
-    native.check(lib.slurm_load_partitions(0, parts, _SHOW_ALL), "loading partitions")
-    try:
-        lib.slurm_populate_node_partitions(node_msg, parts[0])
-    finally:
-        lib.slurm_free_partition_info_msg(parts[0])
+class NodePartitions:
+    """Fills each node's ``partitions``, as scontrol does: the controller leaves it empty for
+    nodes that have not registered; libslurm fills it from a partition message.
+
+    With ``beside``, that message is loaded from now on in a native thread, beside the
+    nodes' own RPC (a first load, whose nodes will be converted for sure); otherwise by
+    :meth:`apply`, once the nodes came back changed. :meth:`close` joins and frees.
+    """
+
+    def __init__(self, beside: bool = False) -> None:
+        self._out = ffi.new("partition_info_msg_t **")
+        self._beside = Beside("slurmlib_load_all_partitions", self._out) if beside else None
+
+    def apply(self, node_msg: Any) -> None:
+        """Fill the partitions of ``node_msg``'s nodes."""
+        if self._beside is not None:
+            rc, error = self._beside.result()
+        else:
+            rc = lib.slurm_load_partitions(0, self._out, _SHOW_ALL)
+            error = ffi.errno
+        if rc != 0:
+            native.check(rc if rc > 0 else (error or errno.EIO), "loading partitions")
+        try:
+            lib.slurm_populate_node_partitions(node_msg, self._out[0])
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Wait for a load started beside, and free the partition message."""
+        if self._beside is not None:
+            self._beside.result()
+        if self._out[0] != ffi.NULL:
+            lib.slurm_free_partition_info_msg(self._out[0])
+            self._out[0] = ffi.NULL
 
 
 # From 25.11 slurm_get_job_steps takes a step id struct instead of two integers.

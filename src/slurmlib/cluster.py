@@ -41,7 +41,6 @@ from ._control_partitions import PartitionControl
 from ._control_reservations import ReservationControl
 from ._reads_controller import ControllerReads
 from ._reads_snapshots import SnapshotReads
-from ._reads_snapshots import populate_node_partitions as _populate_node_partitions  # noqa: F401  (tests use it)
 from ._working import ClusterController
 
 __all__ = ["Cluster", "ClusterController"]

@@ -20,7 +20,7 @@ import pytest
 from slurmlib import _bulk, _readers, native
 from slurmlib._build import bulk_spec
 from slurmlib._frozen import FrozenMap
-from slurmlib.cluster import _populate_node_partitions
+from slurmlib._reads_snapshots import NodePartitions
 from slurmlib.native import ffi, lib
 
 _SHOW = int(lib.SHOW_ALL) | int(lib.SHOW_DETAIL)
@@ -34,7 +34,7 @@ def _load(kind: str) -> tuple[Any, Callable[[Any], None]]:
     if kind == "nodes":
         out = ffi.new("node_info_msg_t **")
         native.check(lib.slurm_load_node(0, out, _SHOW))
-        _populate_node_partitions(out[0])
+        NodePartitions().apply(out[0])
         return out[0], lib.slurm_free_node_info_msg
     out = ffi.new("partition_info_msg_t **")
     native.check(lib.slurm_load_partitions(0, out, _SHOW))

@@ -19,6 +19,7 @@ import cffi
 
 # Absolute imports: cffi's setuptools hook executes this file by path, not as a module.
 from slurmlib._build import bulk_c, c_names, declarations, macros
+from slurmlib._build.threads_c import THREADS_CDEF, THREADS_SOURCE
 from slurmlib._build.locate import SlurmInstall, find_slurm, run_path_args
 
 MODULE = "slurmlib._slurm"
@@ -173,6 +174,7 @@ def generate(
         + "\n".join([*extras.values(), info_fn])
         + "\n"
         + LOG_CAPTURE_CDEF
+        + THREADS_CDEF
         + bulk_cdef
     )
 
@@ -218,6 +220,7 @@ def generate(
         + "\n".join(body for name, body in PLUGIN_SHIMS.items() if name not in exported)
         + "\n"
         + LOG_CAPTURE_SOURCE
+        + THREADS_SOURCE
         + bulk_source
         + "\nconst char *slurmlib_build_info(void) {\n    return "
         + _c_string(json.dumps(info, sort_keys=True))
