@@ -631,9 +631,10 @@ def test_up_refuses_a_taken_port_and_starts_nothing(
         result = cluster(
             "up", env={"SLURM_CLUSTER_DIR": str(open_dir), "SLURM_PORT_BASE": str(base)}
         )
-    assert result.returncode != 0
+    said = f"rc {result.returncode}, stdout {result.stdout!r}, stderr {result.stderr!r}"
+    assert result.returncode != 0, said
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
+    assert len(lines) == 1, said
     # The holder is named as the kernel knows it: python, or pytest when run as a script.
     holder = Path("/proc/self/comm").read_text().strip()
     assert f"port {base + offset} (for {daemon}) is already in use by {holder}" in lines[0]
