@@ -305,19 +305,11 @@ class Assembler(Generic[T]):
         self._widths = (len(ints), len(strings))
         self._skip = strings.index(skip) if skip else -1
 
-    def build(
-        self, msg: Any, caches: Mapping[str, Cache], copied: Callable[[int], None] | None = None
-    ) -> list[T]:
-        """The records of ``msg``; ``caches`` has one :class:`Cache` per name of the plan.
-
-        ``copied(records)`` is called once everything is copied out of ``msg``, before the
-        records are built: the caller may free the message from then on.
-        """
+    def build(self, msg: Any, caches: Mapping[str, Cache]) -> list[T]:
+        """The records of ``msg``; ``caches`` has one :class:`Cache` per name of the plan."""
         if not isinstance(self.spec, RecordSpec):
             raise TypeError(f"{self.spec.name} is not a controller message's layout")
         ints, strings = columns(self.spec, msg)
-        if copied is not None:
-            copied(int(getattr(msg, self.spec.count)))
         return self.assemble(ints, strings, caches)
 
     def assemble(

@@ -7,7 +7,6 @@ Fields that a Slurm release lacks are asked for through :data:`native.capabiliti
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -295,11 +294,8 @@ def _job_reason(reason: int) -> str:
     return _text(_reason_text(reason)) or str(reason)
 
 
-def jobs(msg: Any, copied: Callable[[int], None] | None = None) -> list[Job]:
-    """Every job of a ``job_info_msg_t``.
-
-    ``copied``: called once the message is no longer read (see :meth:`_bulk.Assembler.build`).
-    """
+def jobs(msg: Any) -> list[Job]:
+    """Every job of a ``job_info_msg_t``."""
     caches = {
         "users": _bulk.Cache(cv.user_name),
         "states": _bulk.Cache(_job_state),
@@ -313,7 +309,7 @@ def jobs(msg: Any, copied: Callable[[int], None] | None = None) -> list[Job]:
         "gpu_types": _bulk.Cache(_gpu_types),
     }
     with _bulk.no_collection():
-        return _job_assembler.build(msg, caches, copied)  # type: ignore[no-any-return]
+        return _job_assembler.build(msg, caches)  # type: ignore[no-any-return]
 
 
 def _node_state(raw_state: int) -> tuple[NodeState, frozenset[str], str]:
@@ -338,11 +334,8 @@ def _cpu_load(load: int) -> float | None:
 _node_assembler = _assembler(Node, _bulk_spec.NODES, layouts.NODE_PLAN, layouts.NODE_SKIP)
 
 
-def nodes(msg: Any, copied: Callable[[int], None] | None = None) -> list[Node]:
-    """Every node of a ``node_info_msg_t`` (blank records skipped).
-
-    ``copied``: called once the message is no longer read (see :meth:`_bulk.Assembler.build`).
-    """
+def nodes(msg: Any) -> list[Node]:
+    """Every node of a ``node_info_msg_t`` (blank records skipped)."""
     caches = {
         "states": _bulk.Cache(_node_state),
         "lists": _bulk.Cache(_split),
@@ -354,7 +347,7 @@ def nodes(msg: Any, copied: Callable[[int], None] | None = None) -> list[Node]:
         "gpu_counts": _bulk.Cache(_gpu_count),
     }
     with _bulk.no_collection():
-        return _node_assembler.build(msg, caches, copied)  # type: ignore[no-any-return]
+        return _node_assembler.build(msg, caches)  # type: ignore[no-any-return]
 
 
 _partition_assembler = _assembler(
@@ -367,11 +360,8 @@ def _partition_flags(flags: int) -> tuple[bool, bool]:
     return bool(flags & _DEFAULT), bool(flags & _HIDDEN)
 
 
-def partitions(msg: Any, copied: Callable[[int], None] | None = None) -> list[Partition]:
-    """Every partition of a ``partition_info_msg_t``.
-
-    ``copied``: called once the message is no longer read (see :meth:`_bulk.Assembler.build`).
-    """
+def partitions(msg: Any) -> list[Partition]:
+    """Every partition of a ``partition_info_msg_t``."""
     caches = {
         "partition_states": _bulk.Cache(lambda up: _PARTITION_STATES.get(up, str(up))),
         "partition_flags": _bulk.Cache(_partition_flags),
@@ -381,14 +371,14 @@ def partitions(msg: Any, copied: Callable[[int], None] | None = None) -> list[Pa
         "lists": _bulk.Cache(_split),
         "tres": _bulk.Cache(cv.tres),
     }
-    return _partition_assembler.build(msg, caches, copied)  # type: ignore[no-any-return]
+    return _partition_assembler.build(msg, caches)  # type: ignore[no-any-return]
 
 
-def reservations(msg: Any, copied: Callable[[int], None] | None = None) -> list[Reservation]:
-    """Every reservation of a ``reserve_info_msg_t`` (read to the end: ``copied`` unused)."""
+def reservations(msg: Any) -> list[Reservation]:
+    """Every reservation of a ``reserve_info_msg_t``."""
     return [reservation(msg.reservation_array[i]) for i in range(int(msg.record_count))]
 
 
-def licenses(msg: Any, copied: Callable[[int], None] | None = None) -> list[License]:
-    """Every license of a ``license_info_msg_t`` (read to the end: ``copied`` unused)."""
+def licenses(msg: Any) -> list[License]:
+    """Every license of a ``license_info_msg_t``."""
     return [license(msg.lic_array[i]) for i in range(int(msg.num_lic))]

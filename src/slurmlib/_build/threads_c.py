@@ -1,18 +1,13 @@
-"""C work that runs in a native thread of its own while Python goes on.
+"""C calls made in a native thread of their own while Python goes on.
 
-- A message of 50,000 jobs is about 1.5 million small blocks of C memory, and freeing them
-  costs a good share of what the RPC itself costs. Once its records are copied out,
-  nothing reads the message again: :func:`slurmlib_release_start` frees it in a thread of
-  its own (no GIL needed) while the records are built, and :func:`slurmlib_release_wait`
-  joins that thread, so that the memory is gone before the read returns, as it would be
-  freed inline.
-- A first load of the nodes needs the partition message too (to fill each node's
-  partitions): :func:`slurmlib_call_start` runs a load such as
-  :func:`slurmlib_load_all_partitions` beside the nodes' own RPC, and
-  :func:`slurmlib_call_wait` gives its return code and the ``errno`` it left.
+A first load of the nodes needs the partition message too (to fill each node's
+partitions): :func:`slurmlib_call_start` runs a load such as
+:func:`slurmlib_load_all_partitions` beside the nodes' own RPC, and
+:func:`slurmlib_call_wait` joins the thread and gives the call's return code and the
+``errno`` it left.
 
-The threads block every signal (those stay with the threads the program knows about), and
-each is joined by the call that started it.
+The thread blocks every signal (those stay with the threads the program knows about), and
+is joined by the read that started it.
 """
 
 from __future__ import annotations
@@ -20,8 +15,6 @@ from __future__ import annotations
 __all__ = ["THREADS_CDEF", "THREADS_SOURCE"]
 
 THREADS_CDEF = """
-void *slurmlib_release_start(void (*free_fn)(void *), void *msg);
-void slurmlib_release_wait(void *release);
 void *slurmlib_call_start(int (*fn)(void *), void *arg);
 int slurmlib_call_wait(void *call, int *error);
 int slurmlib_load_all_partitions(void *out);
@@ -43,42 +36,6 @@ static int slurmlib_thread_start(pthread_t *thread, void *(*run)(void *), void *
     rc = pthread_create(thread, NULL, run, arg);
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
     return rc;
-}
-
-struct slurmlib_release {
-    pthread_t thread;
-    void (*free_fn)(void *);
-    void *msg;
-};
-
-static void *slurmlib_release_run(void *arg)
-{
-    struct slurmlib_release *release = arg;
-    release->free_fn(release->msg);
-    return NULL;
-}
-
-/* NULL when no thread could be started: the caller then frees the message itself. */
-void *slurmlib_release_start(void (*free_fn)(void *), void *msg)
-{
-    struct slurmlib_release *release = malloc(sizeof(*release));
-
-    if (release == NULL)
-        return NULL;
-    release->free_fn = free_fn;
-    release->msg = msg;
-    if (slurmlib_thread_start(&release->thread, slurmlib_release_run, release) != 0) {
-        free(release);
-        return NULL;
-    }
-    return release;
-}
-
-void slurmlib_release_wait(void *handle)
-{
-    struct slurmlib_release *release = handle;
-    pthread_join(release->thread, NULL);
-    free(release);
 }
 
 struct slurmlib_call {
