@@ -8,7 +8,6 @@ thread can be had, the call is made in the caller's thread instead.
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Any
 
 from ._native_load import ffi, lib
@@ -19,8 +18,8 @@ __all__ = ["Beside"]
 class Beside:
     """``lib.<name>(arg)`` of an ``int (void *)`` function, run in a native thread from now.
 
-    :meth:`result` (or the end of a ``with`` block) joins the thread: nothing of it
-    outlives the caller's use.
+    :meth:`result` joins the thread: the caller calls it on every path (a ``finally``), so
+    that nothing of the thread outlives the caller's use.
     """
 
     def __init__(self, name: str, arg: Any) -> None:
@@ -30,9 +29,6 @@ class Beside:
         self._thread = lib.slurmlib_call_start(ffi.addressof(lib, name), arg)
         if self._thread == ffi.NULL:  # no thread to be had: the call is made in result()
             self._thread = None
-
-    def __enter__(self) -> Beside:
-        return self
 
     def result(self) -> tuple[int, int]:
         """(return code, the errno the call left), once the call has returned."""
@@ -46,11 +42,3 @@ class Beside:
                 rc = getattr(lib, self._name)(self._arg)
                 self._done = (int(rc), int(ffi.errno))
         return self._done
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.result()

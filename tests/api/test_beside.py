@@ -36,9 +36,9 @@ def test_first_loads_leave_no_thread_behind(cluster: Cluster) -> None:
 def test_a_call_beside_gives_its_return_code_and_errno_and_is_joined(cluster: Cluster) -> None:
     out = ffi.new("partition_info_msg_t **")
     before = _threads()
-    with Beside("slurmlib_load_all_partitions", out) as call:
-        rc, error = call.result()
-        assert call.result() == (rc, error)  # joined once, remembered
+    call = Beside("slurmlib_load_all_partitions", out)
+    rc, error = call.result()
+    assert call.result() == (rc, error)  # joined once, remembered
     assert _threads() == before
     assert rc == 0
     try:
