@@ -13,7 +13,6 @@ values) is its JSON text.
 from __future__ import annotations
 
 import enum
-import operator
 import types
 import typing
 from collections.abc import Callable, Sequence
@@ -121,7 +120,7 @@ def _column(pa: Any, hint: Any, values: list[Any], float_seconds: bool) -> tuple
 
 def table(records: Sequence[Any], cls: type | None) -> Any:
     """The records (all of class ``cls``) as a ``pyarrow.Table``; no columns when empty."""
-    from ._record_base import record_fields
+    from ._record_base import _columns, record_fields
 
     pa = _pyarrow()
     if cls is None:
@@ -134,8 +133,7 @@ def table(records: Sequence[Any], cls: type | None) -> Any:
     # The columns' Python lists are a million containers for 50,000 jobs: as when records
     # are built, collections would only walk them.
     with no_collection():
-        for name in record_fields(cls):
-            values = list(map(operator.attrgetter(name), records))
+        for name, values in zip(record_fields(cls), _columns(records, cls), strict=True):
             array, metadata = _column(pa, hints[name], values, float_seconds)
             arrays.append(array)
             fields.append(pa.field(name, array.type, metadata=metadata))

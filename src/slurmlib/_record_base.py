@@ -200,6 +200,16 @@ def _to_json(records: Sequence[Record]) -> bytes:
     return text
 
 
+def _columns(records: Sequence[Record], cls: type[Record]) -> list[list[Any]]:
+    """The values of each field of the records (all of class ``cls``), one list per field
+    in the fields' order."""
+    layout = _layout(cls)
+    if isinstance(layout, tuple):
+        return [list(map(operator.attrgetter(name), records)) for name in layout]
+    columns: list[list[Any]] = _dump.columns(records, layout)
+    return columns
+
+
 class Snapshot(Sequence[R], Generic[R]):
     """All records of one kind as the controller had them at ``last_update``.
 
