@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 import types
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +28,8 @@ UNLIMITED_VALUE = 2**63 - 1
 """``UNLIMITED`` in an integer column, and in a duration column of microseconds."""
 _UNLIMITED_SECONDS = timedelta.max // timedelta(seconds=1)
 """``UNLIMITED`` in a duration column of seconds (``timedelta.max``, whole seconds)."""
+
+_MICROSECOND = timedelta(microseconds=1)
 
 _EXTRA = "pip install 'slurmlib[arrow]'"
 
@@ -53,17 +55,49 @@ def _members(hint: Any) -> tuple[set[Any], bool]:
     return allowed, nullable
 
 
-def _each_once(values: list[Any], convert: Callable[[Any], Any]) -> list[Any]:
-    """``convert`` of each value, once per distinct object: records of one message share
-    their sets and maps."""
-    seen: dict[int, Any] = {}
-    result = []
+def _distinct(values: list[Any]) -> tuple[list[Any], list[int | None]]:
+    """The distinct objects among ``values`` (None left out), and each value's index among
+    them (None for None): records of one message share their sets and maps, so each is
+    converted once and the column takes its rows from the distinct ones."""
+    seen: dict[int, int] = {}
+    distinct: list[Any] = []
+    indices: list[int | None] = []
     for v in values:
-        converted = seen.get(id(v))
-        if converted is None:
-            converted = seen[id(v)] = None if v is None else convert(v)
-        result.append(converted)
-    return result
+        if v is None:
+            indices.append(None)
+            continue
+        index = seen.get(id(v))
+        if index is None:
+            index = seen[id(v)] = len(distinct)
+            distinct.append(v)
+        indices.append(index)
+    return distinct, indices
+
+
+def _maps(pa: Any, values: list[Any]) -> Any:
+    """A map array of ``str`` to ``int`` mappings (or None), built from flat keys and
+    values rather than one list of pairs per row."""
+    distinct, indices = _distinct(values)
+    offsets = [0]
+    keys: list[Any] = []
+    items: list[Any] = []
+    for mapping in distinct:
+        data = mapping._data if isinstance(mapping, FrozenMap) else mapping
+        keys.extend(data)
+        items.extend(data.values())
+        offsets.append(len(keys))
+    maps = pa.MapArray.from_arrays(
+        pa.array(offsets, pa.int32()), pa.array(keys, pa.string()), pa.array(items, pa.int64())
+    )
+    return maps.take(pa.array(indices, pa.int32()))
+
+
+def _lists(pa: Any, values: list[Any], item_type: Any, ordered: bool) -> Any:
+    """A list array of tuples (``ordered``) or sets (sorted), each distinct one once."""
+    distinct, indices = _distinct(values)
+    if not ordered:
+        distinct = [sorted(v) for v in distinct]
+    return pa.array(distinct, pa.list_(item_type)).take(pa.array(indices, pa.int32()))
 
 
 def _column(pa: Any, hint: Any, values: list[Any], float_seconds: bool) -> tuple[Any, Any]:
@@ -78,28 +112,36 @@ def _column(pa: Any, hint: Any, values: list[Any], float_seconds: bool) -> tuple
     largest = _UNLIMITED_SECONDS if kind is timedelta and not float_seconds else UNLIMITED_VALUE
     metadata = {"slurmlib.unlimited": str(largest)} if unlimited else None
 
-    def each(convert: Callable[[Any], Any]) -> list[Any]:
-        return [
-            None if v is None else largest if isinstance(v, Unlimited) else convert(v)
-            for v in values
-        ]
+    def bounded(written: Any) -> list[Any]:
+        """The values, with ``written`` in place of UNLIMITED."""
+        if not unlimited:
+            return values
+        return [written if v.__class__ is Unlimited else v for v in values]
 
     if kind is str:
         return pa.array(values, pa.string()).dictionary_encode(), metadata
     if kind is bool:
         return pa.array(values, pa.bool_()), metadata
     if kind is int:
-        return pa.array(each(int), pa.int64()), metadata
+        ints = bounded(largest)
+        try:
+            return pa.array(ints, pa.int64()), metadata
+        except (TypeError, pa.ArrowInvalid):  # an int subclass pyarrow refuses (bool)
+            return pa.array([None if v is None else int(v) for v in ints], pa.int64()), metadata
     if kind is float:
         return pa.array(values, pa.float64()), metadata
     if kind is datetime:
         return pa.array(values, pa.timestamp("s", tz="UTC")), metadata
     if kind is timedelta:
         if float_seconds:
-            micro = each(lambda v: v // timedelta(microseconds=1))
+            # UNLIMITED, the largest 64-bit count of microseconds, is no timedelta.
+            micro = [
+                None if v is None else largest if v.__class__ is Unlimited else v // _MICROSECOND
+                for v in values
+            ]
             return pa.array(micro, pa.duration("us")), metadata
-        seconds = each(lambda v: int(v.total_seconds()))
-        return pa.array(seconds, pa.duration("s")), metadata
+        # The durations of these records are whole seconds, which pyarrow takes as they are.
+        return pa.array(bounded(timedelta(seconds=largest)), pa.duration("s")), metadata
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
         names = [None if v is None else v.name for v in values]
         return pa.array(names, pa.string()).dictionary_encode(), metadata
@@ -108,12 +150,9 @@ def _column(pa: Any, hint: Any, values: list[Any], float_seconds: bool) -> tuple
         item = args[0] if args else Any
         item_type = {str: pa.string(), int: pa.int64()}.get(item)
         if item_type is not None:
-            if origin is frozenset:
-                values = _each_once(values, sorted)
-            return pa.array(values, pa.list_(item_type)), metadata
+            return _lists(pa, values, item_type, origin is tuple), metadata
     if origin is FrozenMap and typing.get_args(kind) == (str, int):
-        items = _each_once(values, lambda v: list(v.items()))
-        return pa.array(items, pa.map_(pa.string(), pa.int64())), metadata
+        return _maps(pa, values), metadata
     texts = [None if v is None else _json_text(v) for v in values]
     return pa.array(texts, pa.string()), metadata
 
