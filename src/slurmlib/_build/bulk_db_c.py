@@ -56,6 +56,44 @@ static uint64_t *slurmlib_dbcolumns_row(slurmlib_dbcolumns_t *c, size_t width)
     return c->ints + c->rows++ * width;
 }
 
+/* The items of a list_t of strings joined by commas, into *out (malloc'd; NULL when there
+ * is none): 0, or -1 when out of memory. */
+static int slurmlib_dbjoin(void *list, char **out)
+{
+    void *it;
+    const char *item;
+    size_t len = 0, cap = 0;
+    char *text = NULL;
+    *out = NULL;
+    if (!list)
+        return 0;
+    it = slurm_list_iterator_create(list);
+    while ((item = slurm_list_next(it))) {
+        size_t n = strlen(item);
+        if (!n)
+            continue;
+        if (len + n + 2 > cap) {
+            size_t grown_cap = (len + n + 2) * 2;
+            char *grown = realloc(text, grown_cap);
+            if (!grown) {
+                slurm_list_iterator_destroy(it);
+                free(text);
+                return -1;
+            }
+            text = grown;
+            cap = grown_cap;
+        }
+        if (len)
+            text[len++] = ',';
+        memcpy(text + len, item, n);
+        len += n;
+        text[len] = '\0';
+    }
+    slurm_list_iterator_destroy(it);
+    *out = text;
+    return 0;
+}
+
 static int slurmlib_dbcolumns_strings(slurmlib_dbcolumns_t *c, const char *const *s,
                                       uint32_t width)
 {
@@ -127,7 +165,7 @@ def prototype(spec: ListSpec) -> str:
 def _row_function(spec: ListSpec, members: Members) -> str:
     """``static int slurmlib_dbrow_<name>(r, out, ...)``: one record's row."""
     n_ints = len(spec.ints) + len(spec.computed)
-    n_strings = len(spec.strings)
+    n_strings = len(spec.strings) + len(spec.joined)
     child = spec.child
     args = f"const {spec.struct} *r, slurmlib_dbcolumns_t *out"
     if child is not None:
@@ -178,7 +216,22 @@ def _row_function(spec: ListSpec, members: Members) -> str:
         else f"s[{k}] = NULL;"
         for k, path in enumerate(spec.strings)
     ]
-    body += [f"return slurmlib_dbcolumns_strings(out, s, {n_strings});"]
+    if not spec.joined:
+        body += [f"return slurmlib_dbcolumns_strings(out, s, {n_strings});"]
+    else:
+        joined = [f"j_{j.name}" for j in spec.joined]
+        body += [f"char *{name} = NULL;" for name in joined]
+        body += ["int rc = -1;"]
+        read = False
+        for k, (j, name) in enumerate(zip(spec.joined, joined, strict=True), len(spec.strings)):
+            if has_path(members, spec.struct, j.member):
+                body += [f"if (slurmlib_dbjoin(r->{j.member}, &{name}) < 0)", "    goto done;"]
+                read = True
+            body += [f"s[{k}] = {name};"]
+        body += [f"rc = slurmlib_dbcolumns_strings(out, s, {n_strings});"]
+        body += ["done:"] if read else []
+        body += [f"free({name});" for name in joined]
+        body += ["return rc;"]
     inner = "\n".join("    " + line for line in body)
     return f"static int slurmlib_dbrow_{spec.name}({args})\n{{\n{inner}\n}}\n"
 

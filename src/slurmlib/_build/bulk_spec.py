@@ -92,6 +92,16 @@ class Computed:
 
 
 @dataclass(frozen=True)
+class Joined:
+    """A string column the generated C makes of a member that is a ``list_t`` of strings:
+    its items joined by commas; NULL when the list is NULL or empty (or the release lacks
+    the member)."""
+
+    name: str
+    member: str
+
+
+@dataclass(frozen=True)
 class ListSpec:
     """The records of a slurmdbd ``list_t``, walked with libslurm's list iterator.
 
@@ -110,6 +120,8 @@ class ListSpec:
     ints: tuple[str, ...]
     strings: tuple[str, ...]
     computed: tuple[Computed, ...] = ()
+    joined: tuple[Joined, ...] = ()
+    """String columns after ``strings``."""
     children: str | None = None
     child: ListSpec | None = None
     summed: tuple[str, ...] = ()
@@ -122,7 +134,9 @@ class ListSpec:
     def computed_ints(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.computed)
 
-    computed_strings: tuple[str, ...] = ()
+    @property
+    def computed_strings(self) -> tuple[str, ...]:
+        return tuple(j.name for j in self.joined)
 
 
 def _micros(seconds: str, micros: str) -> Computed:
@@ -181,15 +195,25 @@ DB_JOBS = ListSpec(
     summed=("user_cpu_us", "sys_cpu_us"),
 )
 
-DB_SPECS = (DB_JOBS,)
+DB_ASSOCS = ListSpec(
+    name="assocs",
+    struct=layouts.ASSOCIATION_STRUCT,
+    ints=layouts.ASSOCIATION_INTS,
+    strings=layouts.ASSOCIATION_STRINGS,
+    # The QoS ids as text ("1,5"), which the reader names.
+    joined=(Joined("qos_ids", "qos_list"),),
+)
+
+DB_SPECS = (DB_JOBS, DB_ASSOCS)
 
 # The computed columns the descriptions name are the ones written here, in this order.
-for _spec, _described_columns in (
-    (DB_STEPS, layouts.DB_STEP_COMPUTED_INTS),
-    (DB_JOBS, layouts.DB_JOB_COMPUTED_INTS),
+for _spec, _described_ints, _described_strings in (
+    (DB_STEPS, layouts.DB_STEP_COMPUTED_INTS, layouts.DB_STEP_COMPUTED_STRINGS),
+    (DB_JOBS, layouts.DB_JOB_COMPUTED_INTS, layouts.DB_JOB_COMPUTED_STRINGS),
+    (DB_ASSOCS, layouts.ASSOCIATION_COMPUTED_INTS, layouts.ASSOCIATION_COMPUTED_STRINGS),
 ):
-    if _spec.computed_ints != _described_columns:
+    if (_spec.computed_ints, _spec.computed_strings) != (_described_ints, _described_strings):
         raise ValueError(
-            f"{_spec.struct}: computed columns {_spec.computed_ints} in bulk_spec, "
-            f"{_described_columns} in the descriptions"
+            f"{_spec.struct}: computed columns {_spec.computed_ints + _spec.computed_strings}"
+            f" in bulk_spec, {_described_ints + _described_strings} in the descriptions"
         )

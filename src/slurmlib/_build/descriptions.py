@@ -107,6 +107,11 @@ RULES: dict[str, Rule] = {
         "CACHE_INT", "The job's steps' GPU utilisation weighted by elapsed time.", "gpu_utilization"
     ),
     "steps": Rule("CACHE_INT", "The job's steps, when they were read.", "steps"),
+    "required_text": Rule("CACHE_STR", 'The string; ``""`` when NULL or empty.', "texts"),
+    "is_set": Rule("CACHE_INT", "Whether the integer is set: neither 0 nor NO_VAL16.", "set_flags"),
+    "qos_names": Rule(
+        "CACHE_STR", "A comma-separated list of QoS ids as their names, sorted.", "qos_lists"
+    ),
 }
 """Every conversion a described field may name, with what it does (the reference shows it)."""
 
@@ -176,6 +181,8 @@ class ListSource:
     struct: str
     computed_ints: tuple[str, ...] = ()
     """Integer columns the generated C computes (``bulk_spec``'s ``Computed`` rules)."""
+    computed_strings: tuple[str, ...] = ()
+    """String columns the generated C computes (``bulk_spec``'s ``Joined`` rules)."""
     extra_ints: tuple[str, ...] = ()
     """Members the reader reads beside the plan (a job's at-once array limit)."""
 
@@ -1034,37 +1041,46 @@ ASSOCIATION = Kind(
         "assoc``), with the limits set on it (not the ones inherited from parents)."
     ),
     module="db.records",
+    source=ListSource("slurmdb_assoc_rec_t", computed_strings=("qos_ids",)),
     fields=(
-        F("id", "int"),
-        F("cluster", "str"),
-        F("account", "str"),
-        F("user", "str | None", "None for the account's own association."),
-        F("partition", "str | None"),
-        F("parent_account", "str | None"),
-        F("is_default", "bool", "For a user: this is the user's default account."),
+        F("id", "int", c="id"),
+        F("cluster", "str", c="cluster", rule="required_text"),
+        F("account", "str", c="acct", rule="required_text"),
+        F("user", "str | None", "None for the account's own association.", c="user", rule="text"),
+        F("partition", "str | None", c="partition", rule="text"),
+        F("parent_account", "str | None", c="parent_acct", rule="text"),
+        F(
+            "is_default",
+            "bool",
+            "For a user: this is the user's default account.",
+            c="is_def",
+            rule="is_set",
+        ),
         F(
             "shares",
             "int | None",
             "Fair-share (``Share``); None when the parent's is used (``parent``).",
+            c="shares_raw",
+            nones=("SLURMDB_FS_USE_PARENT", "NO_VAL", "INFINITE"),
         ),
-        F("priority", "int | None"),
-        F("qos", "tuple[str, ...]"),
-        F("default_qos", "str | None"),
-        F("grp_jobs", "Limit"),
-        F("grp_jobs_accrue", "Limit"),
-        F("grp_submit_jobs", "Limit"),
-        F("grp_tres", "FrozenMap[str, int]"),
-        F("grp_tres_mins", "FrozenMap[str, int]"),
-        F("grp_tres_run_mins", "FrozenMap[str, int]"),
-        F("grp_wall", "TimeLimit"),
-        F("max_jobs", "Limit"),
-        F("max_jobs_accrue", "Limit"),
-        F("max_submit_jobs", "Limit"),
-        F("max_tres_per_job", "FrozenMap[str, int]"),
-        F("max_tres_per_node", "FrozenMap[str, int]"),
-        F("max_tres_mins_per_job", "FrozenMap[str, int]"),
-        F("max_tres_run_mins", "FrozenMap[str, int]"),
-        F("max_wall_per_job", "TimeLimit"),
+        F("priority", "int | None", c="priority", nones=("NO_VAL", "INFINITE")),
+        F("qos", "tuple[str, ...]", c="qos_ids", rule="qos_names"),
+        F("default_qos", "str | None", c="def_qos_id", rule="qos_name"),
+        F("grp_jobs", "Limit", c="grp_jobs", rule="count"),
+        F("grp_jobs_accrue", "Limit", c="grp_jobs_accrue", rule="count"),
+        F("grp_submit_jobs", "Limit", c="grp_submit_jobs", rule="count"),
+        F("grp_tres", "FrozenMap[str, int]", c="grp_tres", rule="tres"),
+        F("grp_tres_mins", "FrozenMap[str, int]", c="grp_tres_mins", rule="tres"),
+        F("grp_tres_run_mins", "FrozenMap[str, int]", c="grp_tres_run_mins", rule="tres"),
+        F("grp_wall", "TimeLimit", c="grp_wall", rule="minutes"),
+        F("max_jobs", "Limit", c="max_jobs", rule="count"),
+        F("max_jobs_accrue", "Limit", c="max_jobs_accrue", rule="count"),
+        F("max_submit_jobs", "Limit", c="max_submit_jobs", rule="count"),
+        F("max_tres_per_job", "FrozenMap[str, int]", c="max_tres_pj", rule="tres"),
+        F("max_tres_per_node", "FrozenMap[str, int]", c="max_tres_pn", rule="tres"),
+        F("max_tres_mins_per_job", "FrozenMap[str, int]", c="max_tres_mins_pj", rule="tres"),
+        F("max_tres_run_mins", "FrozenMap[str, int]", c="max_tres_run_mins", rule="tres"),
+        F("max_wall_per_job", "TimeLimit", c="max_wall_pj", rule="minutes"),
     ),
 )
 

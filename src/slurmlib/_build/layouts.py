@@ -169,10 +169,45 @@ PARTITION_PLAN: tuple[Step, ...] = (
     ('tres', 'MAP_STR', 'tres_fmt_str', 'tres', -1, {}),
 )
 
+ASSOCIATION_STRUCT = 'slurmdb_assoc_rec_t'
+ASSOCIATION_INTS = ('id', 'is_def', 'shares_raw', 'priority', 'def_qos_id', 'grp_jobs', 'grp_jobs_accrue', 'grp_submit_jobs', 'grp_wall', 'max_jobs', 'max_jobs_accrue', 'max_submit_jobs', 'max_wall_pj')
+ASSOCIATION_STRINGS = ('cluster', 'acct', 'user', 'partition', 'parent_acct', 'grp_tres', 'grp_tres_mins', 'grp_tres_run_mins', 'max_tres_pj', 'max_tres_pn', 'max_tres_mins_pj', 'max_tres_run_mins')
+ASSOCIATION_COMPUTED_INTS = ()
+ASSOCIATION_COMPUTED_STRINGS = ('qos_ids',)
+ASSOCIATION_PLAN: tuple[Step, ...] = (
+    ('id', 'INT', 'id', None, -1, {}),
+    ('cluster', 'CACHE_STR', 'cluster', 'texts', -1, {}),
+    ('account', 'CACHE_STR', 'acct', 'texts', -1, {}),
+    ('user', 'STR', 'user', None, -1, {}),
+    ('partition', 'STR', 'partition', None, -1, {}),
+    ('parent_account', 'STR', 'parent_acct', None, -1, {}),
+    ('is_default', 'CACHE_INT', 'is_def', 'set_flags', -1, {}),
+    ('shares', 'INT', 'shares_raw', None, -1, {'nones': ('SLURMDB_FS_USE_PARENT', 'NO_VAL', 'INFINITE')}),
+    ('priority', 'INT', 'priority', None, -1, {'nones': ('NO_VAL', 'INFINITE')}),
+    ('qos', 'CACHE_STR', 'qos_ids', 'qos_lists', -1, {}),
+    ('default_qos', 'CACHE_INT', 'def_qos_id', 'qos', -1, {}),
+    ('grp_jobs', 'CACHE_INT', 'grp_jobs', 'counts', -1, {}),
+    ('grp_jobs_accrue', 'CACHE_INT', 'grp_jobs_accrue', 'counts', -1, {}),
+    ('grp_submit_jobs', 'CACHE_INT', 'grp_submit_jobs', 'counts', -1, {}),
+    ('grp_tres', 'MAP_STR', 'grp_tres', 'tres', -1, {}),
+    ('grp_tres_mins', 'MAP_STR', 'grp_tres_mins', 'tres', -1, {}),
+    ('grp_tres_run_mins', 'MAP_STR', 'grp_tres_run_mins', 'tres', -1, {}),
+    ('grp_wall', 'CACHE_INT', 'grp_wall', 'limits', -1, {}),
+    ('max_jobs', 'CACHE_INT', 'max_jobs', 'counts', -1, {}),
+    ('max_jobs_accrue', 'CACHE_INT', 'max_jobs_accrue', 'counts', -1, {}),
+    ('max_submit_jobs', 'CACHE_INT', 'max_submit_jobs', 'counts', -1, {}),
+    ('max_tres_per_job', 'MAP_STR', 'max_tres_pj', 'tres', -1, {}),
+    ('max_tres_per_node', 'MAP_STR', 'max_tres_pn', 'tres', -1, {}),
+    ('max_tres_mins_per_job', 'MAP_STR', 'max_tres_mins_pj', 'tres', -1, {}),
+    ('max_tres_run_mins', 'MAP_STR', 'max_tres_run_mins', 'tres', -1, {}),
+    ('max_wall_per_job', 'CACHE_INT', 'max_wall_pj', 'limits', -1, {}),
+)
+
 DB_STEP_STRUCT = 'slurmdb_step_rec_t'
 DB_STEP_INTS = ('step_id.job_id', 'step_id.step_id', 'state', 'exitcode', 'start', 'end', 'elapsed', 'nnodes', 'ntasks')
 DB_STEP_STRINGS = ('stepname', 'nodes', 'tres_alloc_str', 'stats.tres_usage_in_max', 'stats.tres_usage_in_tot', 'stats.tres_usage_in_ave')
 DB_STEP_COMPUTED_INTS = ('user_cpu_us', 'sys_cpu_us', 'tot_cpu_us')
+DB_STEP_COMPUTED_STRINGS = ()
 DB_STEP_PLAN: tuple[Step, ...] = (
     ('job_id', 'INT', 'step_id.job_id', None, -1, {}),
     ('step_id', 'INT', 'step_id.step_id', None, -1, {}),
@@ -203,6 +238,7 @@ DB_JOB_STRUCT = 'slurmdb_job_rec_t'
 DB_JOB_INTS = ('jobid', 'array_job_id', 'array_task_id', 'het_job_id', 'het_job_offset', 'uid', 'gid', 'qosid', 'state', 'exitcode', 'derived_ec', 'submit', 'eligible', 'start', 'end', 'elapsed', 'suspended', 'timelimit', 'priority', 'alloc_nodes', 'req_cpus', 'array_max_tasks')
 DB_JOB_STRINGS = ('array_task_str', 'jobname', 'cluster', 'user', 'account', 'partition', 'resv_name', 'wckey', 'nodes', 'tres_req_str', 'tres_alloc_str', 'work_dir', 'constraints')
 DB_JOB_COMPUTED_INTS = ('cancelled_by', 'user_cpu_us', 'sys_cpu_us', 'tot_cpu_us', 'steps_key', 'step_count')
+DB_JOB_COMPUTED_STRINGS = ()
 DB_JOB_PLAN: tuple[Step, ...] = (
     ('job_id', 'INT', 'jobid', None, -1, {}),
     ('array_job_id', 'INT', 'array_job_id', None, -1, {'nones': (0,)}),

@@ -138,9 +138,7 @@ def columns(kind: Kind) -> tuple[tuple[str, ...], tuple[str, ...]]:
     source = kind.source
     if source is None:
         raise ValueError(f"{kind.name} has no C source")
-    computed = set(source.computed_ints)
-    if isinstance(source, Source):
-        computed |= set(source.computed_strings)
+    computed = set(source.computed_ints) | set(source.computed_strings)
     ints: list[str] = []
     strings: list[str] = []
 
@@ -196,8 +194,8 @@ def layouts() -> str:
             lines += [f"{name}_ARRAY = {s.array!r}", f"{name}_COUNT = {s.count!r}"]
         lines += [f"{name}_INTS = {ints!r}", f"{name}_STRINGS = {strings!r}"]
         lines += [f"{name}_COMPUTED_INTS = {s.computed_ints!r}"]
+        lines += [f"{name}_COMPUTED_STRINGS = {s.computed_strings!r}"]
         if isinstance(s, Source):
-            lines += [f"{name}_COMPUTED_STRINGS = {s.computed_strings!r}"]
             optional = tuple(f.c for f in kind.fields if f.optional)
             lines += [f"{name}_OPTIONAL = {optional!r}", f"{name}_SKIP = {s.skip!r}"]
         lines.append(f"{name}_PLAN: tuple[Step, ...] = (")

@@ -208,48 +208,41 @@ def qos(c: Any, names: Names) -> QoS:
 
 # --- associations, accounts, users ---------------------------------------------------------
 
-_FS_USE_PARENT = int(lib.SLURMDB_FS_USE_PARENT)
 
-
-def association(c: Any, names: Names) -> Association:
-    def t(value: Any) -> FrozenMap[str, int]:
-        return tres_dict(_text(value), names)
-
-    shares = int(c.shares_raw)
-    qos_names = []
-    for item in _lists.strings(c.qos_list):
+def _qos_names(ids: str | None, names: Names) -> tuple[str, ...]:
+    """``"1,5"`` (an association's QoS ids) → their names, sorted."""
+    found = []
+    for item in (ids or "").split(","):
         # Plain QoS ids; raw lists may carry +/- deltas, which name the QoS all the same.
         digits = item.lstrip("+-")
         if digits.isdigit():
-            qos_names.append(names.qos_name(int(digits)) or digits)
-    return Association(
-        id=int(c.id),
-        cluster=_text(c.cluster) or "",
-        account=_text(c.acct) or "",
-        user=_text(c.user) or None,
-        partition=_text(c.partition) or None,
-        parent_account=_text(c.parent_acct) or None,
-        is_default=bool(int(c.is_def)) and int(c.is_def) != cv.NO_VAL16,
-        shares=None if shares in (_FS_USE_PARENT, cv.NO_VAL, cv.INFINITE) else shares,
-        priority=cv.plain(int(c.priority)),
-        qos=tuple(sorted(qos_names)),
-        default_qos=names.qos_name(int(c.def_qos_id)),
-        grp_jobs=cv.count(int(c.grp_jobs)),
-        grp_jobs_accrue=cv.count(int(c.grp_jobs_accrue)),
-        grp_submit_jobs=cv.count(int(c.grp_submit_jobs)),
-        grp_tres=t(c.grp_tres),
-        grp_tres_mins=t(c.grp_tres_mins),
-        grp_tres_run_mins=t(c.grp_tres_run_mins),
-        grp_wall=cv.duration_minutes(int(c.grp_wall)),
-        max_jobs=cv.count(int(c.max_jobs)),
-        max_jobs_accrue=cv.count(int(c.max_jobs_accrue)),
-        max_submit_jobs=cv.count(int(c.max_submit_jobs)),
-        max_tres_per_job=t(c.max_tres_pj),
-        max_tres_per_node=t(c.max_tres_pn),
-        max_tres_mins_per_job=t(c.max_tres_mins_pj),
-        max_tres_run_mins=t(c.max_tres_run_mins),
-        max_wall_per_job=cv.duration_minutes(int(c.max_wall_pj)),
-    )
+            found.append(names.qos_name(int(digits)) or digits)
+    return tuple(sorted(found))
+
+
+def _association_caches(names: Names) -> dict[str, _bulk.Cache]:
+    return {
+        "texts": _bulk.Cache(lambda value: value or ""),
+        "set_flags": _bulk.Cache(lambda value: value not in (0, cv.NO_VAL16)),
+        "qos": _bulk.Cache(names.qos_name),
+        "qos_lists": _bulk.Cache(lambda value: _qos_names(value, names)),
+        "counts": _bulk.Cache(cv.count),
+        "limits": _bulk.Cache(cv.duration_minutes),
+        "tres": _bulk.Cache(lambda value: tres_dict(value, names)),
+    }
+
+
+def associations(xlist: Any, names: Names) -> tuple[Association, ...]:
+    """Every association of a ``list_t`` of ``slurmdb_assoc_rec_t`` (NULL: none)."""
+    out = ffi.new("slurmlib_dbcolumns_t *")
+    if lib.slurmlib_dblist_assocs(xlist, out) != 0:
+        raise MemoryError("copying associations out of C")
+    try:
+        columns = _columns(out, *_widths(_bulk_spec.DB_ASSOCS))
+        records = _association_assembler.assemble(*columns, _association_caches(names))
+    finally:
+        lib.slurmlib_dbcolumns_free(out)
+    return tuple(records)
 
 
 def account(c: Any, names: Names) -> Account:
@@ -257,9 +250,7 @@ def account(c: Any, names: Names) -> Account:
         name=_text(c.name) or "",
         description=_text(c.description) or None,
         organization=_text(c.organization) or None,
-        associations=tuple(
-            association(a, names) for a in _lists.walk(c.assoc_list, "slurmdb_assoc_rec_t")
-        ),
+        associations=associations(c.assoc_list, names),
         coordinators=tuple(
             sorted(_text(r.name) or "" for r in _lists.walk(c.coordinators, "slurmdb_coord_rec_t"))
         ),
@@ -280,9 +271,7 @@ def user(c: Any, names: Names) -> User:
         admin_level=ADMIN_LEVELS.get(int(c.admin_level), str(int(c.admin_level))),
         default_account=_text(c.default_acct) or None,
         default_wckey=_text(c.default_wckey) or None,
-        associations=tuple(
-            association(a, names) for a in _lists.walk(c.assoc_list, "slurmdb_assoc_rec_t")
-        ),
+        associations=associations(c.assoc_list, names),
         coordinated_accounts=tuple(
             sorted(_text(r.name) or "" for r in _lists.walk(c.coord_accts, "slurmdb_coord_rec_t"))
         ),
@@ -324,7 +313,7 @@ def _absent_where_missing(plan: tuple[_bulk.Field, ...], spec: ListSpec) -> tupl
     """
     return tuple(
         replace(f, gate=spec.ints[0], gate_mask=0, gate_min=1, gate_str=None)
-        if f.column not in spec.computed_ints
+        if f.column not in (*spec.computed_ints, *spec.computed_strings)
         and not capabilities.has_field(spec.struct, f.column.split(".", 1)[0])
         else f
         for f in plan
@@ -369,8 +358,15 @@ _job_assembler = _bulk.Assembler(
 )
 
 
+_association_assembler = _bulk.Assembler(
+    Association,
+    _bulk_spec.DB_ASSOCS,
+    _absent_where_missing(_bulk.plan(layouts.ASSOCIATION_PLAN, {}), _bulk_spec.DB_ASSOCS),
+)
+
+
 def _widths(spec: ListSpec) -> tuple[int, int]:
-    return len(spec.ints) + len(spec.computed_ints), len(spec.strings)
+    return len(spec.ints) + len(spec.computed_ints), len(spec.strings) + len(spec.computed_strings)
 
 
 _JOB_WIDTHS = _widths(_bulk_spec.DB_JOBS)

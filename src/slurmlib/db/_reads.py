@@ -182,11 +182,10 @@ class Reads(Connection):
                 cond.strings("acct_list", accounts)
                 cond.strings("partition_list", partitions)
                 cond.strings("cluster_list", clusters)
-                return self._get(
+                return self._get_all(
                     lib.slurmdb_associations_get,
                     cond,
-                    "slurmdb_assoc_rec_t",
-                    lambda c: _convert.association(c, self._names),
+                    lambda xlist: _convert.associations(xlist, self._names),
                     "loading associations",
                 )
 
