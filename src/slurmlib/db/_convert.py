@@ -1,8 +1,9 @@
 """Copy slurmdbd's C records into owned Python records.
 
-Each function takes one C record (a cffi pointer into a list that is still alive) and the
-:class:`Names` of the database's TRES and QoS, and returns a record of Python values only.
-The list is destroyed by the caller right after.
+Each function takes a C list (jobs, associations: copied out in one generated call and
+assembled from their descriptions) or one C record (a cffi pointer into a list that is
+still alive), and the :class:`Names` of the database's TRES and QoS, and returns records of
+Python values only. The list is destroyed by the caller right after.
 """
 
 from __future__ import annotations
