@@ -688,6 +688,20 @@ def test_usage_outside_rolled_hours_is_empty(
     assert conn.usage(start=start - timedelta(days=30), end=start - timedelta(days=29)) == ()
 
 
+def test_what_a_roll_that_worked_logged_joins_no_later_error(
+    conn: db.Database, past_hour: tuple[datetime, datetime]
+) -> None:
+    # The plugin logs "acct_storage_p_roll_usage: SUCCESS" (22.05); the next error, of
+    # another call, carries only its own lines.
+    start, end = past_hour
+    conn.roll_usage(start=start, end=end)
+    conn.rollback()
+    with pytest.raises(slurmlib.SlurmError) as raised:
+        slurmlib.native.check(int(slurmlib.native.lib.ESLURM_INVALID_JOB_ID), "after a roll")
+    assert "roll_usage" not in str(raised.value)
+    assert raised.value.details == ()
+
+
 def test_bad_usage_arguments_raise(conn: db.Database) -> None:
     end = datetime.now(UTC)
     start = end - timedelta(days=7)

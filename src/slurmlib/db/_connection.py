@@ -252,7 +252,9 @@ class Connection:
             # Records hold no cycles: the collector would only walk them, over and over,
             # while hundreds of thousands of accounting records are built.
             with _lists.Owned(xlist), _bulk.no_collection():
-                return convert(xlist)
+                records = convert(xlist)
+            _errors.worked()
+            return records
 
     def _changed(self, call: Callable[[], Any], what: str) -> tuple[str, ...]:
         """A ``slurmdb_*_modify``/``_remove``: the list of what changed, as text."""

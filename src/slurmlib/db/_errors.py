@@ -46,6 +46,14 @@ def check(rc: int, code: int, what: str) -> None:
     code, a negative one (``SLURM_ERROR``) leaves the code in ``errno`` (``code``)."""
     if rc != 0:
         raise error(rc if rc > 0 else code, what)
+    worked()
+
+
+def worked() -> None:
+    """After a call that worked: what libslurm logged meanwhile (the plugin's
+    ``acct_storage_p_roll_usage: SUCCESS``) has gone to logging, and must not join the text
+    of a later error, as :func:`slurmlib.native.check` does for the controller's calls."""
+    native.take_libslurm_log()
 
 
 def unavailable(code: int, what: str) -> DatabaseUnavailable:
