@@ -31,7 +31,7 @@ def test_the_joined_column_follows_the_strings_and_reads_the_list() -> None:
     row = _row(source)
     column = len(ASSOCS.strings)
     assert ASSOCS.computed_strings == ("qos_ids",)
-    assert "slurmlib_dbjoin(r->qos_list, &j_qos_ids) < 0" in row
+    assert "slurmlib_dbjoin(r->qos_list, NULL, &j_qos_ids) < 0" in row
     assert f"s[{column}] = j_qos_ids;" in row
     assert f"const char *s[{column + 1}];" in row
     # The joined text is freed once the row holds its copy, on the way out of a failure too.

@@ -67,7 +67,7 @@ def test_every_plan_names_rules_columns_and_caches_that_exist() -> None:
     for kind in (k for k in KINDS if k.source):
         assert kind.source is not None
         ints, strings = records_gen.columns(kind)
-        prefix = records_gen.re.sub(r"(?<!^)(?=[A-Z])", "_", kind.name).upper()
+        prefix = records_gen.layout_prefix(kind)
         assert getattr(layouts, f"{prefix}_INTS") == ints
         assert getattr(layouts, f"{prefix}_STRINGS") == strings
         computed_strings = getattr(kind.source, "computed_strings", ())

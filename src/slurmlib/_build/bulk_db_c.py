@@ -16,7 +16,7 @@ the headers being built against, and the C compiler checks every access.
 
 from __future__ import annotations
 
-from .bulk_spec import DB_SPECS, ListSpec
+from .bulk_spec import DB_SPECS, Joined, ListSpec
 
 Members = dict[str, dict[str, str | None]]
 
@@ -56,42 +56,80 @@ static uint64_t *slurmlib_dbcolumns_row(slurmlib_dbcolumns_t *c, size_t width)
     return c->ints + c->rows++ * width;
 }
 
-/* The items of a list_t of strings joined by commas, into *out (malloc'd; NULL when there
- * is none): 0, or -1 when out of memory. */
-static int slurmlib_dbjoin(void *list, char **out)
+/* Appends `n` bytes of `item` to the comma-separated text *text: 0, or -1 (out of memory,
+ * *text freed). */
+static int slurmlib_dbjoin_put(char **text, size_t *len, size_t *cap, const char *item,
+                               size_t n)
+{
+    if (*len + n + 2 > *cap) {
+        size_t grown_cap = (*len + n + 2) * 2;
+        char *grown = realloc(*text, grown_cap);
+        if (!grown) {
+            free(*text);
+            *text = NULL;
+            return -1;
+        }
+        *text = grown;
+        *cap = grown_cap;
+    }
+    if (*len)
+        (*text)[(*len)++] = ',';
+    memcpy(*text + *len, item, n);
+    *len += n;
+    (*text)[*len] = '\0';
+    return 0;
+}
+
+/* The items of a list_t joined by commas, into *out (malloc'd; NULL when there is none):
+ * the strings themselves, or `text_of` of each record. 0, or -1 when out of memory. */
+static int slurmlib_dbjoin(void *list, const char *(*text_of)(const void *), char **out)
 {
     void *it;
-    const char *item;
+    const void *item;
     size_t len = 0, cap = 0;
-    char *text = NULL;
+    int rc = 0;
     *out = NULL;
     if (!list)
         return 0;
     it = slurm_list_iterator_create(list);
     while ((item = slurm_list_next(it))) {
-        size_t n = strlen(item);
-        if (!n)
+        const char *text = text_of ? text_of(item) : (const char *) item;
+        if (!text || !text[0])
             continue;
-        if (len + n + 2 > cap) {
-            size_t grown_cap = (len + n + 2) * 2;
-            char *grown = realloc(text, grown_cap);
-            if (!grown) {
-                slurm_list_iterator_destroy(it);
-                free(text);
-                return -1;
-            }
-            text = grown;
-            cap = grown_cap;
-        }
-        if (len)
-            text[len++] = ',';
-        memcpy(text + len, item, n);
-        len += n;
-        text[len] = '\0';
+        if ((rc = slurmlib_dbjoin_put(out, &len, &cap, text, strlen(text))) < 0)
+            break;
     }
     slurm_list_iterator_destroy(it);
-    *out = text;
+    return rc;
+}
+
+/* The numbers of the set bits of `bits`, joined by commas, into *out as above. */
+static int slurmlib_dbbits(bitstr_t *bits, char **out)
+{
+    bitoff_t i, size;
+    size_t len = 0, cap = 0;
+    char number[24];
+    *out = NULL;
+    if (!bits)
+        return 0;
+    size = slurm_bit_size(bits);
+    for (i = 0; i < size; i++) {
+        if (!slurm_bit_test(bits, i))
+            continue;
+        if (slurmlib_dbjoin_put(out, &len, &cap, number,
+                                (size_t) snprintf(number, sizeof number, "%lld",
+                                                  (long long) i)) < 0)
+            return -1;
+    }
     return 0;
+}
+
+/* A double member as the 64 bits of an integer column (the reader takes them back). */
+static uint64_t slurmlib_double_bits(double value)
+{
+    uint64_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    return bits;
 }
 
 static int slurmlib_dbcolumns_strings(slurmlib_dbcolumns_t *c, const char *const *s,
@@ -162,6 +200,20 @@ def prototype(spec: ListSpec) -> str:
     )
 
 
+def _item_function(spec: ListSpec, joined: Joined) -> str:
+    return f"slurmlib_dbitem_{spec.name}_{joined.name}"
+
+
+def _item_functions(spec: ListSpec) -> str:
+    """The accessors of the joined columns made of a string member of each record."""
+    return "".join(
+        f"static const char *{_item_function(spec, j)}(const void *x)\n"
+        f"{{\n    return ((const {j.item_struct} *) x)->{j.item};\n}}\n"
+        for j in spec.joined
+        if j.item is not None
+    )
+
+
 def _row_function(spec: ListSpec, members: Members) -> str:
     """``static int slurmlib_dbrow_<name>(r, out, ...)``: one record's row."""
     n_ints = len(spec.ints) + len(spec.computed)
@@ -225,7 +277,13 @@ def _row_function(spec: ListSpec, members: Members) -> str:
         read = False
         for k, (j, name) in enumerate(zip(spec.joined, joined, strict=True), len(spec.strings)):
             if has_path(members, spec.struct, j.member):
-                body += [f"if (slurmlib_dbjoin(r->{j.member}, &{name}) < 0)", "    goto done;"]
+                if j.bits:
+                    call = f"slurmlib_dbbits(r->{j.member}, &{name})"
+                elif j.item is not None:
+                    call = f"slurmlib_dbjoin(r->{j.member}, {_item_function(spec, j)}, &{name})"
+                else:
+                    call = f"slurmlib_dbjoin(r->{j.member}, NULL, &{name})"
+                body += [f"if ({call} < 0)", "    goto done;"]
                 read = True
             body += [f"s[{k}] = {name};"]
         body += [f"rc = slurmlib_dbcolumns_strings(out, s, {n_strings});"]
@@ -233,7 +291,9 @@ def _row_function(spec: ListSpec, members: Members) -> str:
         body += [f"free({name});" for name in joined]
         body += ["return rc;"]
     inner = "\n".join("    " + line for line in body)
-    return f"static int slurmlib_dbrow_{spec.name}({args})\n{{\n{inner}\n}}\n"
+    return (
+        _item_functions(spec) + f"static int slurmlib_dbrow_{spec.name}({args})\n{{\n{inner}\n}}\n"
+    )
 
 
 def _list_function(spec: ListSpec) -> str:
@@ -274,11 +334,14 @@ def generate(members: Members) -> tuple[str, str]:
     ``members``. The source must follow ``bulk_c``'s helpers (``slurmlib_text_put``)."""
     cdefs = [_CDEF]
     sources = [_HELPERS, _TEXT_ACCESSOR]
+    rows: set[str] = set()  # a kind listed alone and as a child has one row function
     for spec in DB_SPECS:
         if any(s.struct not in members for s in _all(spec)):
             continue  # the record type is gone: its records are read field by field
         for each in _all(spec):  # children first: the parent's row calls theirs
-            sources.append(_row_function(each, members))
+            if each.name not in rows:
+                rows.add(each.name)
+                sources.append(_row_function(each, members))
         cdefs.append(prototype(spec) + ";")
         sources.append(_list_function(spec))
     return "\n".join(cdefs), "\n".join(sources)

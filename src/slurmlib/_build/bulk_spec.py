@@ -93,12 +93,16 @@ class Computed:
 
 @dataclass(frozen=True)
 class Joined:
-    """A string column the generated C makes of a member that is a ``list_t`` of strings:
-    its items joined by commas; NULL when the list is NULL or empty (or the release lacks
-    the member)."""
+    """A string column the generated C makes of a member that holds several values: the
+    items of a ``list_t`` of strings, or the string member ``item`` of each record of a
+    ``list_t`` of ``item_struct``, or (``bits``) the set bits of a ``bitstr_t *`` as
+    numbers; joined by commas. NULL when there is none (or the release lacks the member)."""
 
     name: str
     member: str
+    item_struct: str | None = None
+    item: str | None = None
+    bits: bool = False
 
 
 @dataclass(frozen=True)
@@ -204,13 +208,71 @@ DB_ASSOCS = ListSpec(
     joined=(Joined("qos_ids", "qos_list"),),
 )
 
-DB_SPECS = (DB_JOBS, DB_ASSOCS)
+DB_QOS = ListSpec(
+    name="qos",
+    struct=layouts.QOS_STRUCT,
+    ints=layouts.QOS_INTS,
+    strings=layouts.QOS_STRINGS,
+    computed=(
+        # Doubles, as the bits of an integer column; a release without one reads NO_VAL.
+        Computed(
+            "usage_factor_bits",
+            "slurmlib_double_bits(r->usage_factor)",
+            needs=("usage_factor",),
+            otherwise="slurmlib_double_bits((double) NO_VAL)",
+        ),
+        Computed(
+            "usage_thres_bits",
+            "slurmlib_double_bits(r->usage_thres)",
+            needs=("usage_thres",),
+            otherwise="slurmlib_double_bits((double) NO_VAL)",
+        ),
+    ),
+    # The ids of the QoS this one may preempt, a bitmap indexed by QoS id.
+    joined=(Joined("preempt_ids", "preempt_bitstr", bits=True),),
+)
+
+
+def _with_associations(name: str, struct: str, coordinators: Joined) -> ListSpec:
+    """Accounts and users: their associations as children (the list slurmdbd fills when
+    asked), the names of their coordinator records joined."""
+    prefix = name.removesuffix("s").upper()
+    return ListSpec(
+        name=name,
+        struct=struct,
+        ints=getattr(layouts, f"{prefix}_INTS"),
+        strings=getattr(layouts, f"{prefix}_STRINGS"),
+        computed=(
+            Computed("associations_key", "row"),
+            Computed("association_count", "n_children"),
+        ),
+        joined=(coordinators,),
+        children="assoc_list",
+        child=DB_ASSOCS,
+    )
+
+
+DB_ACCOUNTS = _with_associations(
+    "accounts",
+    layouts.ACCOUNT_STRUCT,
+    Joined("coordinator_names", "coordinators", "slurmdb_coord_rec_t", "name"),
+)
+DB_USERS = _with_associations(
+    "users",
+    layouts.USER_STRUCT,
+    Joined("coordinated_names", "coord_accts", "slurmdb_coord_rec_t", "name"),
+)
+
+DB_SPECS = (DB_JOBS, DB_ASSOCS, DB_QOS, DB_ACCOUNTS, DB_USERS)
 
 # The computed columns the descriptions name are the ones written here, in this order.
 for _spec, _described_ints, _described_strings in (
     (DB_STEPS, layouts.DB_STEP_COMPUTED_INTS, layouts.DB_STEP_COMPUTED_STRINGS),
     (DB_JOBS, layouts.DB_JOB_COMPUTED_INTS, layouts.DB_JOB_COMPUTED_STRINGS),
     (DB_ASSOCS, layouts.ASSOCIATION_COMPUTED_INTS, layouts.ASSOCIATION_COMPUTED_STRINGS),
+    (DB_QOS, layouts.QOS_COMPUTED_INTS, layouts.QOS_COMPUTED_STRINGS),
+    (DB_ACCOUNTS, layouts.ACCOUNT_COMPUTED_INTS, layouts.ACCOUNT_COMPUTED_STRINGS),
+    (DB_USERS, layouts.USER_COMPUTED_INTS, layouts.USER_COMPUTED_STRINGS),
 ):
     if (_spec.computed_ints, _spec.computed_strings) != (_described_ints, _described_strings):
         raise ValueError(

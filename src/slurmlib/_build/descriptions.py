@@ -112,6 +112,21 @@ RULES: dict[str, Rule] = {
     "qos_names": Rule(
         "CACHE_STR", "A comma-separated list of QoS ids as their names, sorted.", "qos_lists"
     ),
+    "names": Rule("CACHE_STR", "A comma-separated list of names as a sorted tuple.", "name_lists"),
+    "qos_flags": Rule("CACHE_INT", "QoS flag bits by sacctmgr's names.", "qos_flags"),
+    "preempt_mode": Rule(
+        "CACHE_INT", "Preempt mode bits as sacctmgr writes them; NO_VAL16 is None.", "preempt_modes"
+    ),
+    "optional_seconds": Rule(
+        "CACHE_INT", "Seconds as a timedelta; NO_VAL and INFINITE (any width) are None.", "periods"
+    ),
+    "double": Rule(
+        "CACHE_INT", "The bits of a double; NO_VAL, INFINITE and NaN are None.", "doubles"
+    ),
+    "admin_level": Rule("CACHE_INT", "An admin level as sacctmgr writes it.", "admin_levels"),
+    "associations": Rule(
+        "CACHE_INT", "The record's associations, when they were read.", "associations"
+    ),
 }
 """Every conversion a described field may name, with what it does (the reference shows it)."""
 
@@ -994,43 +1009,63 @@ QOS = Kind(
         "only the TRES that have a limit; memory in MiB, TRES-minutes in\nminutes."
     ),
     module="db.records",
+    source=ListSource(
+        "slurmdb_qos_rec_t",
+        computed_ints=("usage_factor_bits", "usage_thres_bits"),
+        computed_strings=("preempt_ids",),
+    ),
     fields=(
-        F("id", "int"),
-        F("name", "str"),
-        F("description", "str | None"),
-        F("priority", "int | None"),
+        F("id", "int", c="id"),
+        F("name", "str", c="name", rule="required_text"),
+        F("description", "str | None", c="description", rule="text"),
+        F("priority", "int | None", c="priority", nones=("NO_VAL", "INFINITE")),
         F(
             "flags",
             "frozenset[str]",
             "sacctmgr's names: ``DenyOnLimit``, ``NoDecay``, ``PartitionTimeLimit``, ...",
+            c="flags",
+            rule="qos_flags",
         ),
-        F("preempt", "tuple[str, ...]", "The QoS this one may preempt, by name."),
+        F(
+            "preempt",
+            "tuple[str, ...]",
+            "The QoS this one may preempt, by name.",
+            c="preempt_ids",
+            rule="qos_names",
+        ),
         F(
             "preempt_mode",
             "str | None",
             "``CLUSTER`` (the cluster's mode), ``CANCEL``, ``REQUEUE``, ``SUSPEND``, ``OFF``...",
+            c="preempt_mode",
+            rule="preempt_mode",
         ),
-        F("preempt_exempt_time", "timedelta | None"),
-        F("grace_time", "timedelta | None"),
-        F("usage_factor", "float | None"),
-        F("usage_threshold", "float | None"),
-        F("grp_jobs", "Limit"),
-        F("grp_submit_jobs", "Limit"),
-        F("grp_tres", "FrozenMap[str, int]"),
-        F("grp_tres_mins", "FrozenMap[str, int]"),
-        F("grp_tres_run_mins", "FrozenMap[str, int]"),
-        F("grp_wall", "TimeLimit"),
-        F("max_jobs_per_user", "Limit"),
-        F("max_submit_jobs_per_user", "Limit"),
-        F("max_jobs_per_account", "Limit"),
-        F("max_submit_jobs_per_account", "Limit"),
-        F("max_tres_per_job", "FrozenMap[str, int]"),
-        F("max_tres_per_node", "FrozenMap[str, int]"),
-        F("max_tres_per_user", "FrozenMap[str, int]"),
-        F("max_tres_per_account", "FrozenMap[str, int]"),
-        F("max_tres_mins_per_job", "FrozenMap[str, int]"),
-        F("max_wall_per_job", "TimeLimit"),
-        F("min_tres_per_job", "FrozenMap[str, int]"),
+        F(
+            "preempt_exempt_time",
+            "timedelta | None",
+            c="preempt_exempt_time",
+            rule="optional_seconds",
+        ),
+        F("grace_time", "timedelta | None", c="grace_time", rule="optional_seconds"),
+        F("usage_factor", "float | None", c="usage_factor_bits", rule="double"),
+        F("usage_threshold", "float | None", c="usage_thres_bits", rule="double"),
+        F("grp_jobs", "Limit", c="grp_jobs", rule="count"),
+        F("grp_submit_jobs", "Limit", c="grp_submit_jobs", rule="count"),
+        F("grp_tres", "FrozenMap[str, int]", c="grp_tres", rule="tres"),
+        F("grp_tres_mins", "FrozenMap[str, int]", c="grp_tres_mins", rule="tres"),
+        F("grp_tres_run_mins", "FrozenMap[str, int]", c="grp_tres_run_mins", rule="tres"),
+        F("grp_wall", "TimeLimit", c="grp_wall", rule="minutes"),
+        F("max_jobs_per_user", "Limit", c="max_jobs_pu", rule="count"),
+        F("max_submit_jobs_per_user", "Limit", c="max_submit_jobs_pu", rule="count"),
+        F("max_jobs_per_account", "Limit", c="max_jobs_pa", rule="count"),
+        F("max_submit_jobs_per_account", "Limit", c="max_submit_jobs_pa", rule="count"),
+        F("max_tres_per_job", "FrozenMap[str, int]", c="max_tres_pj", rule="tres"),
+        F("max_tres_per_node", "FrozenMap[str, int]", c="max_tres_pn", rule="tres"),
+        F("max_tres_per_user", "FrozenMap[str, int]", c="max_tres_pu", rule="tres"),
+        F("max_tres_per_account", "FrozenMap[str, int]", c="max_tres_pa", rule="tres"),
+        F("max_tres_mins_per_job", "FrozenMap[str, int]", c="max_tres_mins_pj", rule="tres"),
+        F("max_wall_per_job", "TimeLimit", c="max_wall_pj", rule="minutes"),
+        F("min_tres_per_job", "FrozenMap[str, int]", c="min_tres_pj", rule="tres"),
     ),
 )
 
@@ -1088,19 +1123,28 @@ ACCOUNT = Kind(
     "Account",
     "An account (``sacctmgr show account``).",
     module="db.records",
+    source=ListSource(
+        "slurmdb_account_rec_t",
+        computed_ints=("associations_key", "association_count"),
+        computed_strings=("coordinator_names",),
+    ),
     fields=(
-        F("name", "str"),
-        F("description", "str | None"),
-        F("organization", "str | None"),
+        F("name", "str", c="name", rule="required_text"),
+        F("description", "str | None", c="description", rule="text"),
+        F("organization", "str | None", c="organization", rule="text"),
         F(
             "associations",
             "tuple[Association, ...]",
             "Filled when asked for (``with_assocs=True``).",
+            c="associations_key",
+            rule="associations",
         ),
         F(
             "coordinators",
             "tuple[str, ...]",
             "User names, filled when asked for (``with_coords=True``).",
+            c="coordinator_names",
+            rule="names",
         ),
     ),
 )
@@ -1109,24 +1153,35 @@ USER = Kind(
     "User",
     "A user known to accounting (``sacctmgr show user``).",
     module="db.records",
+    source=ListSource(
+        "slurmdb_user_rec_t",
+        computed_ints=("associations_key", "association_count"),
+        computed_strings=("coordinated_names",),
+    ),
     fields=(
-        F("name", "str"),
+        F("name", "str", c="name", rule="required_text"),
         F(
             "admin_level",
             "str",
             "``None``, ``Operator`` or ``Administrator``, as sacctmgr writes it.",
+            c="admin_level",
+            rule="admin_level",
         ),
-        F("default_account", "str | None"),
-        F("default_wckey", "str | None"),
+        F("default_account", "str | None", c="default_acct", rule="text"),
+        F("default_wckey", "str | None", c="default_wckey", rule="text"),
         F(
             "associations",
             "tuple[Association, ...]",
             "Filled when asked for (``with_assocs=True``).",
+            c="associations_key",
+            rule="associations",
         ),
         F(
             "coordinated_accounts",
             "tuple[str, ...]",
             "Accounts the user coordinates, filled when asked for (``with_coords=True``).",
+            c="coordinated_names",
+            rule="names",
         ),
     ),
 )

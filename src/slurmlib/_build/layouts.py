@@ -169,6 +169,42 @@ PARTITION_PLAN: tuple[Step, ...] = (
     ('tres', 'MAP_STR', 'tres_fmt_str', 'tres', -1, {}),
 )
 
+QOS_STRUCT = 'slurmdb_qos_rec_t'
+QOS_INTS = ('id', 'priority', 'flags', 'preempt_mode', 'preempt_exempt_time', 'grace_time', 'grp_jobs', 'grp_submit_jobs', 'grp_wall', 'max_jobs_pu', 'max_submit_jobs_pu', 'max_jobs_pa', 'max_submit_jobs_pa', 'max_wall_pj')
+QOS_STRINGS = ('name', 'description', 'grp_tres', 'grp_tres_mins', 'grp_tres_run_mins', 'max_tres_pj', 'max_tres_pn', 'max_tres_pu', 'max_tres_pa', 'max_tres_mins_pj', 'min_tres_pj')
+QOS_COMPUTED_INTS = ('usage_factor_bits', 'usage_thres_bits')
+QOS_COMPUTED_STRINGS = ('preempt_ids',)
+QOS_PLAN: tuple[Step, ...] = (
+    ('id', 'INT', 'id', None, -1, {}),
+    ('name', 'CACHE_STR', 'name', 'texts', -1, {}),
+    ('description', 'STR', 'description', None, -1, {}),
+    ('priority', 'INT', 'priority', None, -1, {'nones': ('NO_VAL', 'INFINITE')}),
+    ('flags', 'CACHE_INT', 'flags', 'qos_flags', -1, {}),
+    ('preempt', 'CACHE_STR', 'preempt_ids', 'qos_lists', -1, {}),
+    ('preempt_mode', 'CACHE_INT', 'preempt_mode', 'preempt_modes', -1, {}),
+    ('preempt_exempt_time', 'CACHE_INT', 'preempt_exempt_time', 'periods', -1, {}),
+    ('grace_time', 'CACHE_INT', 'grace_time', 'periods', -1, {}),
+    ('usage_factor', 'CACHE_INT', 'usage_factor_bits', 'doubles', -1, {}),
+    ('usage_threshold', 'CACHE_INT', 'usage_thres_bits', 'doubles', -1, {}),
+    ('grp_jobs', 'CACHE_INT', 'grp_jobs', 'counts', -1, {}),
+    ('grp_submit_jobs', 'CACHE_INT', 'grp_submit_jobs', 'counts', -1, {}),
+    ('grp_tres', 'MAP_STR', 'grp_tres', 'tres', -1, {}),
+    ('grp_tres_mins', 'MAP_STR', 'grp_tres_mins', 'tres', -1, {}),
+    ('grp_tres_run_mins', 'MAP_STR', 'grp_tres_run_mins', 'tres', -1, {}),
+    ('grp_wall', 'CACHE_INT', 'grp_wall', 'limits', -1, {}),
+    ('max_jobs_per_user', 'CACHE_INT', 'max_jobs_pu', 'counts', -1, {}),
+    ('max_submit_jobs_per_user', 'CACHE_INT', 'max_submit_jobs_pu', 'counts', -1, {}),
+    ('max_jobs_per_account', 'CACHE_INT', 'max_jobs_pa', 'counts', -1, {}),
+    ('max_submit_jobs_per_account', 'CACHE_INT', 'max_submit_jobs_pa', 'counts', -1, {}),
+    ('max_tres_per_job', 'MAP_STR', 'max_tres_pj', 'tres', -1, {}),
+    ('max_tres_per_node', 'MAP_STR', 'max_tres_pn', 'tres', -1, {}),
+    ('max_tres_per_user', 'MAP_STR', 'max_tres_pu', 'tres', -1, {}),
+    ('max_tres_per_account', 'MAP_STR', 'max_tres_pa', 'tres', -1, {}),
+    ('max_tres_mins_per_job', 'MAP_STR', 'max_tres_mins_pj', 'tres', -1, {}),
+    ('max_wall_per_job', 'CACHE_INT', 'max_wall_pj', 'limits', -1, {}),
+    ('min_tres_per_job', 'MAP_STR', 'min_tres_pj', 'tres', -1, {}),
+)
+
 ASSOCIATION_STRUCT = 'slurmdb_assoc_rec_t'
 ASSOCIATION_INTS = ('id', 'is_def', 'shares_raw', 'priority', 'def_qos_id', 'grp_jobs', 'grp_jobs_accrue', 'grp_submit_jobs', 'grp_wall', 'max_jobs', 'max_jobs_accrue', 'max_submit_jobs', 'max_wall_pj')
 ASSOCIATION_STRINGS = ('cluster', 'acct', 'user', 'partition', 'parent_acct', 'grp_tres', 'grp_tres_mins', 'grp_tres_run_mins', 'max_tres_pj', 'max_tres_pn', 'max_tres_mins_pj', 'max_tres_run_mins')
@@ -201,6 +237,33 @@ ASSOCIATION_PLAN: tuple[Step, ...] = (
     ('max_tres_mins_per_job', 'MAP_STR', 'max_tres_mins_pj', 'tres', -1, {}),
     ('max_tres_run_mins', 'MAP_STR', 'max_tres_run_mins', 'tres', -1, {}),
     ('max_wall_per_job', 'CACHE_INT', 'max_wall_pj', 'limits', -1, {}),
+)
+
+ACCOUNT_STRUCT = 'slurmdb_account_rec_t'
+ACCOUNT_INTS = ()
+ACCOUNT_STRINGS = ('name', 'description', 'organization')
+ACCOUNT_COMPUTED_INTS = ('associations_key', 'association_count')
+ACCOUNT_COMPUTED_STRINGS = ('coordinator_names',)
+ACCOUNT_PLAN: tuple[Step, ...] = (
+    ('name', 'CACHE_STR', 'name', 'texts', -1, {}),
+    ('description', 'STR', 'description', None, -1, {}),
+    ('organization', 'STR', 'organization', None, -1, {}),
+    ('associations', 'CACHE_INT', 'associations_key', 'associations', -1, {}),
+    ('coordinators', 'CACHE_STR', 'coordinator_names', 'name_lists', -1, {}),
+)
+
+USER_STRUCT = 'slurmdb_user_rec_t'
+USER_INTS = ('admin_level',)
+USER_STRINGS = ('name', 'default_acct', 'default_wckey')
+USER_COMPUTED_INTS = ('associations_key', 'association_count')
+USER_COMPUTED_STRINGS = ('coordinated_names',)
+USER_PLAN: tuple[Step, ...] = (
+    ('name', 'CACHE_STR', 'name', 'texts', -1, {}),
+    ('admin_level', 'CACHE_INT', 'admin_level', 'admin_levels', -1, {}),
+    ('default_account', 'STR', 'default_acct', None, -1, {}),
+    ('default_wckey', 'STR', 'default_wckey', None, -1, {}),
+    ('associations', 'CACHE_INT', 'associations_key', 'associations', -1, {}),
+    ('coordinated_accounts', 'CACHE_STR', 'coordinated_names', 'name_lists', -1, {}),
 )
 
 DB_STEP_STRUCT = 'slurmdb_step_rec_t'

@@ -159,6 +159,11 @@ def columns(kind: Kind) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(ints), tuple(strings)
 
 
+def layout_prefix(kind: Kind) -> str:
+    """The prefix of a kind's names in ``layouts.py``: ``DbJob`` → ``DB_JOB``, ``QoS`` → ``QOS``."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", "_", kind.name).upper()
+
+
 def _options(f: F) -> dict[str, object]:
     defaults = F(f.name, f.type)
     names: tuple[str, ...] = ("nones", "flag", "flag_mode", "shift", "mask", "bias", "gate")
@@ -187,7 +192,7 @@ def layouts() -> str:
             continue
         s = kind.source
         ints, strings = columns(kind)
-        name = re.sub(r"(?<!^)(?=[A-Z])", "_", kind.name).upper()
+        name = layout_prefix(kind)
         lines += ["", f"{name}_STRUCT = {s.struct!r}"]
         if isinstance(s, Source):
             lines += [f"{name}_MESSAGE = {s.message!r}"]

@@ -8,12 +8,13 @@ Python values only. The list is destroyed by the caller right after.
 
 from __future__ import annotations
 
+import struct
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from itertools import accumulate, islice
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import _assemble, _bulk, _gres
 from .. import convert as cv
@@ -23,7 +24,6 @@ from .._build.bulk_spec import ListSpec
 from .._frozen import EMPTY, FrozenMap
 from ..native import capabilities, ffi, lib
 from ..states import JOB_STATE_BASE, JobState
-from . import _lists
 from .records import (
     Account,
     Association,
@@ -38,6 +38,7 @@ from .records import (
 )
 
 _text = cv.text
+T = TypeVar("T")
 
 
 @dataclass
@@ -160,51 +161,37 @@ def preempt_mode(value: int) -> str | None:
     return ",".join(name for name, bit in PREEMPT_MODES.items() if value & bit) or str(value)
 
 
-def _preempted(bitmap: Any, names: Names) -> tuple[str, ...]:
-    if bitmap == ffi.NULL:
-        return ()
-    size = int(lib.slurm_bit_size(bitmap))
-    found = []
-    for qos_id in range(size):
-        if lib.slurm_bit_test(bitmap, qos_id):
-            found.append(names.qos_name(qos_id) or str(qos_id))
-    return tuple(sorted(found))
+def _double(bits: int) -> float | None:
+    """A double from the bits of its integer column (``bulk_spec``'s ``*_bits`` columns)."""
+    value: float = struct.unpack("d", struct.pack("Q", bits))[0]
+    return _float(value)
 
 
-def qos(c: Any, names: Names) -> QoS:
-    def t(value: Any) -> FrozenMap[str, int]:
-        return tres_dict(_text(value), names)
+def _qos_caches(names: Names) -> dict[str, _bulk.Cache]:
+    return {
+        "texts": _bulk.Cache(lambda value: value or ""),
+        "qos_flags": _bulk.Cache(qos_flags),
+        "qos_lists": _bulk.Cache(lambda value: _qos_names(value, names)),
+        "preempt_modes": _bulk.Cache(preempt_mode),
+        "periods": _bulk.Cache(_seconds),
+        "doubles": _bulk.Cache(_double),
+        "counts": _bulk.Cache(cv.count),
+        "limits": _bulk.Cache(cv.duration_minutes),
+        "tres": _bulk.Cache(lambda value: tres_dict(value, names)),
+    }
 
-    return QoS(
-        id=int(c.id),
-        name=_text(c.name) or "",
-        description=_text(c.description) or None,
-        priority=cv.plain(int(c.priority)),
-        flags=qos_flags(int(c.flags)),
-        preempt=_preempted(c.preempt_bitstr, names),
-        preempt_mode=preempt_mode(int(c.preempt_mode)),
-        preempt_exempt_time=_seconds(int(c.preempt_exempt_time)),
-        grace_time=_seconds(int(c.grace_time)),
-        usage_factor=_float(c.usage_factor),
-        usage_threshold=_float(c.usage_thres),
-        grp_jobs=cv.count(int(c.grp_jobs)),
-        grp_submit_jobs=cv.count(int(c.grp_submit_jobs)),
-        grp_tres=t(c.grp_tres),
-        grp_tres_mins=t(c.grp_tres_mins),
-        grp_tres_run_mins=t(c.grp_tres_run_mins),
-        grp_wall=cv.duration_minutes(int(c.grp_wall)),
-        max_jobs_per_user=cv.count(int(c.max_jobs_pu)),
-        max_submit_jobs_per_user=cv.count(int(c.max_submit_jobs_pu)),
-        max_jobs_per_account=cv.count(int(c.max_jobs_pa)),
-        max_submit_jobs_per_account=cv.count(int(c.max_submit_jobs_pa)),
-        max_tres_per_job=t(c.max_tres_pj),
-        max_tres_per_node=t(c.max_tres_pn),
-        max_tres_per_user=t(c.max_tres_pu),
-        max_tres_per_account=t(c.max_tres_pa),
-        max_tres_mins_per_job=t(c.max_tres_mins_pj),
-        max_wall_per_job=cv.duration_minutes(int(c.max_wall_pj)),
-        min_tres_per_job=t(c.min_tres_pj),
-    )
+
+def qos_list(xlist: Any, names: Names) -> tuple[QoS, ...]:
+    """Every QoS of a ``list_t`` of ``slurmdb_qos_rec_t``."""
+    out = ffi.new("slurmlib_dbcolumns_t *")
+    if lib.slurmlib_dblist_qos(xlist, out) != 0:
+        raise MemoryError("copying QoS out of C")
+    try:
+        columns = _columns(out, *_widths(_bulk_spec.DB_QOS))
+        records = _qos_assembler.assemble(*columns, _qos_caches(names))
+    finally:
+        lib.slurmlib_dbcolumns_free(out)
+    return tuple(records)
 
 
 # --- associations, accounts, users ---------------------------------------------------------
@@ -246,18 +233,6 @@ def associations(xlist: Any, names: Names) -> tuple[Association, ...]:
     return tuple(records)
 
 
-def account(c: Any, names: Names) -> Account:
-    return Account(
-        name=_text(c.name) or "",
-        description=_text(c.description) or None,
-        organization=_text(c.organization) or None,
-        associations=associations(c.assoc_list, names),
-        coordinators=tuple(
-            sorted(_text(r.name) or "" for r in _lists.walk(c.coordinators, "slurmdb_coord_rec_t"))
-        ),
-    )
-
-
 ADMIN_LEVELS = {
     int(lib.SLURMDB_ADMIN_NOTSET): "None",
     int(lib.SLURMDB_ADMIN_NONE): "None",
@@ -266,17 +241,54 @@ ADMIN_LEVELS = {
 }
 
 
-def user(c: Any, names: Names) -> User:
-    return User(
-        name=_text(c.name) or "",
-        admin_level=ADMIN_LEVELS.get(int(c.admin_level), str(int(c.admin_level))),
-        default_account=_text(c.default_acct) or None,
-        default_wckey=_text(c.default_wckey) or None,
-        associations=associations(c.assoc_list, names),
-        coordinated_accounts=tuple(
-            sorted(_text(r.name) or "" for r in _lists.walk(c.coord_accts, "slurmdb_coord_rec_t"))
-        ),
-    )
+def _by_row(children: list[Any], counts: list[int]) -> _bulk.Cache:
+    """The children of each parent row, as a cache by row: ``counts[row]`` of them each,
+    in order. Filled up front: a miss would cost a Python call per row."""
+    remaining = iter(children)
+    per_row = [tuple(islice(remaining, n)) for n in counts]
+    by_row = _bulk.Cache(per_row.__getitem__)
+    by_row.update(enumerate(per_row))
+    return by_row
+
+
+def _with_associations(
+    spec: ListSpec, assembler: _bulk.Assembler[Any], xlist: Any, names: Names, with_assocs: bool
+) -> tuple[Any, ...]:
+    """Accounts or users of a ``list_t``, with their associations when ``with_assocs``."""
+    out = ffi.new("slurmlib_dbcolumns_t *")
+    children = ffi.new("slurmlib_dbcolumns_t *")
+    if getattr(lib, spec.function)(xlist, int(with_assocs), out, children) != 0:
+        raise MemoryError(f"copying {spec.name} out of C")
+    try:
+        ints, strings = _columns(out, *_widths(spec))
+        if not strings:
+            return ()
+        caches = _association_caches(names)
+        assocs = _association_assembler.assemble(
+            *_columns(children, *_widths(_bulk_spec.DB_ASSOCS)), caches
+        )
+        width = _widths(spec)[0]
+        count = [*spec.ints, *spec.computed_ints].index("association_count")
+        caches["associations"] = _by_row(assocs, memoryview(ints).cast("Q")[count::width].tolist())
+        caches["name_lists"] = _bulk.Cache(
+            lambda value: tuple(sorted(value.split(","))) if value else ()
+        )
+        caches["admin_levels"] = _bulk.Cache(lambda value: ADMIN_LEVELS.get(value, str(value)))
+        records = assembler.assemble(ints, strings, caches)
+    finally:
+        lib.slurmlib_dbcolumns_free(out)
+        lib.slurmlib_dbcolumns_free(children)
+    return tuple(records)
+
+
+def accounts(xlist: Any, names: Names, with_assocs: bool) -> tuple[Account, ...]:
+    """Every account of a ``list_t`` of ``slurmdb_account_rec_t``."""
+    return _with_associations(_bulk_spec.DB_ACCOUNTS, _account_assembler, xlist, names, with_assocs)
+
+
+def users(xlist: Any, names: Names, with_assocs: bool) -> tuple[User, ...]:
+    """Every user of a ``list_t`` of ``slurmdb_user_rec_t``."""
+    return _with_associations(_bulk_spec.DB_USERS, _user_assembler, xlist, names, with_assocs)
 
 
 # --- jobs and steps ---------------------------------------------------------------------
@@ -359,11 +371,16 @@ _job_assembler = _bulk.Assembler(
 )
 
 
-_association_assembler = _bulk.Assembler(
-    Association,
-    _bulk_spec.DB_ASSOCS,
-    _absent_where_missing(_bulk.plan(layouts.ASSOCIATION_PLAN, {}), _bulk_spec.DB_ASSOCS),
+def _list_assembler(cls: type[T], spec: ListSpec, plan: Any) -> _bulk.Assembler[T]:
+    return _bulk.Assembler(cls, spec, _absent_where_missing(_bulk.plan(plan, {}), spec))
+
+
+_association_assembler = _list_assembler(
+    Association, _bulk_spec.DB_ASSOCS, layouts.ASSOCIATION_PLAN
 )
+_qos_assembler = _list_assembler(QoS, _bulk_spec.DB_QOS, layouts.QOS_PLAN)
+_account_assembler = _list_assembler(Account, _bulk_spec.DB_ACCOUNTS, layouts.ACCOUNT_PLAN)
+_user_assembler = _list_assembler(User, _bulk_spec.DB_USERS, layouts.USER_PLAN)
 
 
 def _widths(spec: ListSpec) -> tuple[int, int]:
@@ -489,10 +506,8 @@ def _step_caches(steps: list[DbStep], counts: list[int]) -> dict[str, _bulk.Cach
             "steps": _bulk.Cache(lambda _: ()),
             "gpu_utilization": _bulk.Cache(lambda _: None),
         }
-    remaining = iter(steps)
-    per_job = [tuple(islice(remaining, n)) for n in counts]
-    by_row = _bulk.Cache(per_job.__getitem__)
-    by_row.update(enumerate(per_job))
+    by_row = _by_row(steps, counts)
+    per_job = [by_row[row] for row in range(len(counts))]
     utilization = _bulk.Cache(lambda row: _gpu_utilization(per_job[row]))
     utilization.update(dict.fromkeys(range(len(per_job))))
     measured = [i for i, s in enumerate(steps) if s.gpu_utilization is not None]

@@ -10,7 +10,6 @@ rolled-up reports) copy the records out. Every read by names goes through
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from datetime import datetime
 from functools import cached_property
@@ -92,11 +91,10 @@ class Reads(Connection):
         def fetch(names: tuple[str, ...] | None) -> tuple[QoS, ...]:
             with Built("slurmdb_qos_cond_t") as cond:
                 cond.strings("name_list", names)
-                return self._get(
+                return self._get_all(
                     lib.slurmdb_qos_get,
                     cond,
-                    "slurmdb_qos_rec_t",
-                    lambda c: _convert.qos(c, self._names),
+                    lambda xlist: _convert.qos_list(xlist, self._names),
                     "loading QoS",
                 )
 
@@ -120,11 +118,10 @@ class Reads(Connection):
                     cond.flag("with_assocs", "SLURMDB_ACCT_FLAG_WASSOC")
                 if with_coords:
                     cond.flag("with_coords", "SLURMDB_ACCT_FLAG_WCOORD")
-                return self._get(
+                return self._get_all(
                     lib.slurmdb_accounts_get,
                     cond,
-                    "slurmdb_account_rec_t",
-                    lambda c: _convert.account(c, self._names),
+                    lambda xlist: _convert.accounts(xlist, self._names, with_assocs),
                     "loading accounts",
                 )
 
@@ -148,18 +145,14 @@ class Reads(Connection):
                 # them always, and keep them only when the caller wants them.
                 cond.ptr.with_assocs = 1
                 cond.ptr.with_coords = with_coords
-                return self._get(
+                return self._get_all(
                     lib.slurmdb_users_get,
                     cond,
-                    "slurmdb_user_rec_t",
-                    lambda c: _convert.user(c, self._names),
+                    lambda xlist: _convert.users(xlist, self._names, with_assocs),
                     "loading users",
                 )
 
-        users = self._name_charset.matching(fetch, names=_validate.name_filter("names", names))
-        if with_assocs:
-            return users
-        return tuple(dataclasses.replace(u, associations=()) for u in users)
+        return self._name_charset.matching(fetch, names=_validate.name_filter("names", names))
 
     def associations(
         self,
