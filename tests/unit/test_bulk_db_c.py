@@ -49,3 +49,37 @@ def test_the_joined_column_is_null_where_the_release_lacks_the_member() -> None:
 def test_a_list_whose_struct_the_headers_lack_gets_no_converter() -> None:
     cdef, source = bulk_db_c.generate({})
     assert ASSOCS.function not in cdef and ASSOCS.function not in source
+
+
+def _all_members() -> bulk_db_c.Members:
+    members: bulk_db_c.Members = {}
+    for spec in bulk_spec.DB_SPECS:
+        for each in (spec, spec.child) if spec.child else (spec,):
+            fields = members.setdefault(each.struct, {})
+            paths = (*each.ints, *each.strings, *(j.member for j in each.joined))
+            fields.update({path.split(".", 1)[0]: None for path in paths})
+            fields.update(dict.fromkeys(c for rule in each.computed for c in rule.needs))
+            if each.children:
+                fields[each.children] = None
+    return members
+
+
+def test_a_bitmap_is_joined_as_the_numbers_of_its_set_bits() -> None:
+    _, source = bulk_db_c.generate(_all_members())
+    row = source.split("static int slurmlib_dbrow_qos(", 1)[1].split("\n}\n", 1)[0]
+    assert "slurmlib_dbbits(r->preempt_bitstr, &j_preempt_ids) < 0" in row
+    assert "v[" in row and "slurmlib_double_bits(r->usage_factor)" in row
+
+
+def test_records_of_a_list_are_joined_by_one_string_member() -> None:
+    _, source = bulk_db_c.generate(_all_members())
+    accessor = "slurmlib_dbitem_users_coordinated_names"
+    assert f"static const char *{accessor}(const void *x)" in source
+    assert "return ((const slurmdb_coord_rec_t *) x)->name;" in source
+    assert f"slurmlib_dbjoin(r->coord_accts, {accessor}, &j_coordinated_names) < 0" in source
+
+
+def test_a_kind_listed_alone_and_as_a_child_has_one_row_function() -> None:
+    _, source = bulk_db_c.generate(_all_members())
+    assert source.count("static int slurmlib_dbrow_assocs(") == 1
+    assert "slurmlib_dbrow_assocs(cr, children)" in source
