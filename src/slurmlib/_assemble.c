@@ -64,9 +64,15 @@ typedef struct {
      * and users, and the same key then costs neither an int object nor a lookup. */
     uint64_t last_key;
     PyObject *last;
+    /* String-keyed steps: the key of `last`, borrowed (the strings list holds it for the
+     * whole build). split() gives equal strings of a column one object, and most GPU
+     * request columns are None down a queue: the same object needs no dict lookup. */
+    PyObject *last_str;
     /* INT steps: the ints made so far, direct-mapped by value (NULL until the first).
      * Uids, gids, memory sizes and counts repeat across a queue, though rarely in
-     * neighbouring records: a shared int saves an allocation now and a free later. */
+     * neighbouring records: a shared int saves an allocation now and a free later.
+     * CACHE_INT steps: the values looked up so far, the same way (submit, start and end
+     * times repeat across a queue too, and a hit costs neither an int key nor a lookup). */
     struct int_memo { uint64_t key; PyObject *obj; } *ints;
 } step_t;
 
@@ -234,25 +240,75 @@ int_value(step_t *step, const uint64_t *row)
     return entry->obj;
 }
 
-/* cache[raw], through the step's memory of the last key: a new reference or NULL. */
+/* cache[raw], through the step's memory of the last key and of the keys seen: a new
+ * reference or NULL. */
 static PyObject *
 lookup_int(step_t *step, uint64_t raw)
 {
     PyObject *key, *value;
+    struct int_memo *entry;
     if (step->last != NULL && step->last_key == raw) {
         Py_INCREF(step->last);
         return step->last;
     }
-    if ((key = PyLong_FromUnsignedLongLong(raw)) == NULL)
-        return NULL;
-    value = lookup(step, key);
-    Py_DECREF(key);
-    if (value != NULL) {
+    if (step->ints == NULL
+        && (step->ints = PyMem_Calloc(1u << INT_MEMO_BITS, sizeof(*step->ints))) == NULL)
+        return PyErr_NoMemory();
+    entry = &step->ints[(raw * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - INT_MEMO_BITS)];
+    if (entry->obj != NULL && entry->key == raw) {
+        value = entry->obj;
         Py_INCREF(value);
-        Py_XSETREF(step->last, value);
-        step->last_key = raw;
+    } else {
+        if ((key = PyLong_FromUnsignedLongLong(raw)) == NULL)
+            return NULL;
+        value = lookup(step, key);
+        Py_DECREF(key);
+        if (value == NULL)
+            return NULL;
+        Py_INCREF(value);
+        Py_XSETREF(entry->obj, value);
+        entry->key = raw;
     }
+    Py_INCREF(value);
+    Py_XSETREF(step->last, value);
+    step->last_key = raw;
     return value;
+}
+
+/* cache[strings[src]], through the step's memory of the last key object: a new reference
+ * or NULL. `check` vets a value once, when it is looked up. */
+static PyObject *
+lookup_str(step_t *step, PyObject *key, int (*check)(PyObject *))
+{
+    PyObject *value;
+    if (step->last != NULL && step->last_str == key) {
+        Py_INCREF(step->last);
+        return step->last;
+    }
+    if ((value = lookup(step, key)) == NULL)
+        return NULL;
+    if (check != NULL && check(value) < 0) {
+        Py_DECREF(value);
+        return NULL;
+    }
+    Py_INCREF(value);
+    Py_XSETREF(step->last, value);
+    step->last_str = key;
+    return value;
+}
+
+/* One mapping object per distinct string, in every record that has it: safe only because
+ * it cannot change, so a value of a mutable (unhashable) type is refused. */
+static int
+shareable_map(PyObject *value)
+{
+    if (PyDict_Check(value) || Py_TYPE(value)->tp_hash == PyObject_HashNotImplemented) {
+        PyErr_Format(PyExc_TypeError,
+                     "plan entry: the cached mapping is a mutable %.100s, which records "
+                     "would share", Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    return 0;
 }
 
 /* The value of one field of one record: a new reference, or NULL with an exception. */
@@ -283,20 +339,9 @@ field_value(step_t *step, const uint64_t *row, PyObject *const *strings)
     case OP_CACHE_INT:
         return lookup_int(step, row[step->src]);
     case OP_CACHE_STR:
-        return lookup(step, strings[step->src]);
+        return lookup_str(step, strings[step->src], NULL);
     case OP_MAP_STR:
-        /* One mapping object per distinct string, in every record that has it: safe only
-         * because it cannot change, so a value of a mutable (unhashable) type is refused. */
-        if ((value = lookup(step, strings[step->src])) == NULL)
-            return NULL;
-        if (PyDict_Check(value) || Py_TYPE(value)->tp_hash == PyObject_HashNotImplemented) {
-            PyErr_Format(PyExc_TypeError,
-                         "plan entry: the cached mapping is a mutable %.100s, which records "
-                         "would share", Py_TYPE(value)->tp_name);
-            Py_DECREF(value);
-            return NULL;
-        }
-        return value;
+        return lookup_str(step, strings[step->src], shareable_map);
     }
     PyErr_SetString(PyExc_SystemError, "unknown plan op");
     return NULL;

@@ -436,3 +436,42 @@ def test_no_fast_bins_leaves_no_freed_small_block_waiting_to_be_merged() -> None
         pytest.skip("this glibc has no fast bins (newer releases removed them)")
     assert default > 2000 * 16
     assert waiting("set") == 0
+
+
+class _Counted(_bulk.Cache):
+    """A cache that counts the lookups that reach it."""
+
+    __slots__ = ("asked",)
+
+    def __init__(self, compute: Any) -> None:
+        super().__init__(compute)
+        self.asked = 0
+
+    def __getitem__(self, key: Any) -> Any:
+        self.asked += 1
+        return super().__getitem__(key)
+
+
+def test_a_key_seen_before_in_its_column_costs_no_lookup() -> None:
+    # Groups 1, 2, 1, 2, ... (times and users repeat so across a queue) and one tres object
+    # down the column (split() gives equal strings one object): two and one lookups.
+    shared = "cpu=1"
+    rows = [([1, 1 + i % 2, 0, 0, 0, 0, 5], [None, "o", shared]) for i in range(50)]
+    ints = array.array("Q", [v for r in rows for v in r[0]])
+    strings = [s for r in rows for s in r[1]]
+    caches = {**_caches(), "words": _Counted(lambda n: (n, f"w{n}"))}
+    caches["tres"] = _Counted(caches["tres"].compute)
+    built = _assemble.build(
+        Sample,
+        ASSEMBLER._plan,
+        ints,
+        len(SPEC.ints),
+        strings,
+        len(SPEC.strings),
+        -1,
+        tuple(caches[name] for name in ASSEMBLER.caches),
+    )
+    assert [r.word for r in built[:4]] == ["w1", "w2", "w1", "w2"]
+    assert all(r.parsed == {"cpu": 1} for r in built)
+    assert caches["words"].asked == 2
+    assert caches["tres"].asked == 1
