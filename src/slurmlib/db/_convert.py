@@ -1,9 +1,11 @@
 """Copy slurmdbd's C records into owned Python records.
 
-Each function takes a C list (jobs, associations: copied out in one generated call and
-assembled from their descriptions) or one C record (a cffi pointer into a list that is
-still alive), and the :class:`Names` of the database's TRES and QoS, and returns records of
-Python values only. The list is destroyed by the caller right after.
+Jobs (with their steps), associations, QoS, users and accounts: a whole C list is copied
+out in one generated call (``_build/bulk_db_c.py``) and assembled from the records'
+descriptions. Clusters, events and reservations, a few records a query: one C record (a
+cffi pointer into a list that is still alive) at a time. Either way with the :class:`Names`
+of the database's TRES and QoS, into records of Python values only; the caller destroys the
+list right after.
 """
 
 from __future__ import annotations
@@ -167,31 +169,40 @@ def _double(bits: int) -> float | None:
     return _float(value)
 
 
-def _qos_caches(names: Names) -> dict[str, _bulk.Cache]:
+def _limit_caches(names: Names) -> dict[str, _bulk.Cache]:
+    """The caches of the records that carry limits (QoS, associations): one call's."""
     return {
         "texts": _bulk.Cache(lambda value: value or ""),
-        "qos_flags": _bulk.Cache(qos_flags),
+        "qos": _bulk.Cache(names.qos_name),
         "qos_lists": _bulk.Cache(lambda value: _qos_names(value, names)),
-        "preempt_modes": _bulk.Cache(preempt_mode),
-        "periods": _bulk.Cache(_seconds),
-        "doubles": _bulk.Cache(_double),
         "counts": _bulk.Cache(cv.count),
         "limits": _bulk.Cache(cv.duration_minutes),
         "tres": _bulk.Cache(lambda value: tres_dict(value, names)),
     }
 
 
-def qos_list(xlist: Any, names: Names) -> tuple[QoS, ...]:
-    """Every QoS of a ``list_t`` of ``slurmdb_qos_rec_t``."""
+def _flat_list(
+    spec: ListSpec, assembler: _bulk.Assembler[T], xlist: Any, caches: Mapping[str, _bulk.Cache]
+) -> tuple[T, ...]:
+    """The records of a ``list_t`` (NULL: none) whose kind has no children."""
     out = ffi.new("slurmlib_dbcolumns_t *")
-    if lib.slurmlib_dblist_qos(xlist, out) != 0:
-        raise MemoryError("copying QoS out of C")
+    if getattr(lib, spec.function)(xlist, out) != 0:
+        raise MemoryError(f"copying {spec.name} out of C")
     try:
-        columns = _columns(out, *_widths(_bulk_spec.DB_QOS))
-        records = _qos_assembler.assemble(*columns, _qos_caches(names))
+        records = assembler.assemble(*_columns(out, *_widths(spec)), caches)
     finally:
         lib.slurmlib_dbcolumns_free(out)
     return tuple(records)
+
+
+def qos_list(xlist: Any, names: Names) -> tuple[QoS, ...]:
+    """Every QoS of a ``list_t`` of ``slurmdb_qos_rec_t``."""
+    caches = _limit_caches(names)
+    caches["qos_flags"] = _bulk.Cache(qos_flags)
+    caches["preempt_modes"] = _bulk.Cache(preempt_mode)
+    caches["periods"] = _bulk.Cache(_seconds)
+    caches["doubles"] = _bulk.Cache(_double)
+    return _flat_list(_bulk_spec.DB_QOS, _qos_assembler, xlist, caches)
 
 
 # --- associations, accounts, users ---------------------------------------------------------
@@ -209,28 +220,16 @@ def _qos_names(ids: str | None, names: Names) -> tuple[str, ...]:
 
 
 def _association_caches(names: Names) -> dict[str, _bulk.Cache]:
-    return {
-        "texts": _bulk.Cache(lambda value: value or ""),
-        "set_flags": _bulk.Cache(lambda value: value not in (0, cv.NO_VAL16)),
-        "qos": _bulk.Cache(names.qos_name),
-        "qos_lists": _bulk.Cache(lambda value: _qos_names(value, names)),
-        "counts": _bulk.Cache(cv.count),
-        "limits": _bulk.Cache(cv.duration_minutes),
-        "tres": _bulk.Cache(lambda value: tres_dict(value, names)),
-    }
+    caches = _limit_caches(names)
+    caches["set_flags"] = _bulk.Cache(lambda value: value not in (0, cv.NO_VAL16))
+    return caches
 
 
 def associations(xlist: Any, names: Names) -> tuple[Association, ...]:
     """Every association of a ``list_t`` of ``slurmdb_assoc_rec_t`` (NULL: none)."""
-    out = ffi.new("slurmlib_dbcolumns_t *")
-    if lib.slurmlib_dblist_assocs(xlist, out) != 0:
-        raise MemoryError("copying associations out of C")
-    try:
-        columns = _columns(out, *_widths(_bulk_spec.DB_ASSOCS))
-        records = _association_assembler.assemble(*columns, _association_caches(names))
-    finally:
-        lib.slurmlib_dbcolumns_free(out)
-    return tuple(records)
+    return _flat_list(
+        _bulk_spec.DB_ASSOCS, _association_assembler, xlist, _association_caches(names)
+    )
 
 
 ADMIN_LEVELS = {
