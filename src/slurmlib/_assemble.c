@@ -35,6 +35,7 @@ enum {
     OP_CACHE_INT = 4, /* cache[integer column], or its item [item] */
     OP_CACHE_STR = 5, /* cache[string column] (the key may be None) */
     OP_MAP_STR = 6,   /* cache[string column], an immutable mapping shared by records */
+    OP_TIME = 7,      /* seconds since the epoch as an aware UTC datetime */
 };
 
 #define MAX_NONES 4
@@ -153,7 +154,7 @@ parse_step(PyTypeObject *cls, PyObject *entry, PyObject *caches, Py_ssize_t n_in
     step->op = (int) op;
     step->flag_mode = (int) flag_mode;
     step->shift = (int) shift;
-    if (op < OP_INT || op > OP_MAP_STR || flag_mode < 0 || flag_mode > 2 || shift < 0
+    if (op < OP_INT || op > OP_TIME || flag_mode < 0 || flag_mode > 2 || shift < 0
         || shift > 63) {
         PyErr_SetString(PyExc_ValueError, "plan entry: unknown op, flag mode or shift");
         return -1;
@@ -181,7 +182,8 @@ parse_step(PyTypeObject *cls, PyObject *entry, PyObject *caches, Py_ssize_t n_in
         }
     }
     step->cache = NULL;
-    if (op == OP_STR_OR || op == OP_CACHE_INT || op == OP_CACHE_STR || op == OP_MAP_STR) {
+    if (op == OP_STR_OR || op == OP_CACHE_INT || op == OP_CACHE_STR || op == OP_MAP_STR
+        || op == OP_TIME) {
         if (cache < 0 || cache >= PyTuple_GET_SIZE(caches)) {
             PyErr_SetString(PyExc_IndexError, "plan entry: cache out of range");
             return -1;
@@ -275,6 +277,63 @@ lookup_int(step_t *step, uint64_t raw)
     return value;
 }
 
+/* The last second a datetime holds: 9999-12-31T23:59:59Z. */
+#define LAST_DATETIME_SECOND UINT64_C(253402300799)
+
+/* datetime.fromtimestamp(t, UTC) for 0 < t <= LAST_DATETIME_SECOND: POSIX time is plain
+ * arithmetic in UTC (days from the epoch to a civil date, H. Hinnant's algorithm). */
+static PyObject *
+utc_datetime(uint64_t t)
+{
+    int64_t days = (int64_t) (t / 86400), second = (int64_t) (t % 86400);
+    int64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    int64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+    int64_t year = yoe + era * 400 + (month <= 2);
+    return PyDateTimeAPI->DateTime_FromDateAndTime(
+        (int) year, (int) month, (int) day, (int) (second / 3600), (int) (second % 3600 / 60),
+        (int) (second % 60), 0, PyDateTime_TimeZone_UTC, PyDateTimeAPI->DateTimeType);
+}
+
+/* A TIME field: None for 0, for a negative time_t and for the step's sentinels; the
+ * datetime, shared by the records with the same second as far as the step's memories
+ * reach; a second past what a datetime holds goes to the cache (which says why not). */
+static PyObject *
+time_value(step_t *step, uint64_t v)
+{
+    struct int_memo *entry;
+    PyObject *value;
+    int i;
+    if (v == 0 || v >= UINT64_C(1) << 63)
+        Py_RETURN_NONE;
+    for (i = 0; i < step->n_nones; i++)
+        if (v == step->nones[i])
+            Py_RETURN_NONE;
+    if (v > LAST_DATETIME_SECOND)
+        return lookup_int(step, v);
+    if (step->last != NULL && step->last_key == v) {
+        Py_INCREF(step->last);
+        return step->last;
+    }
+    if (step->ints == NULL
+        && (step->ints = PyMem_Calloc(1u << INT_MEMO_BITS, sizeof(*step->ints))) == NULL)
+        return PyErr_NoMemory();
+    entry = &step->ints[(v * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - INT_MEMO_BITS)];
+    if (entry->obj == NULL || entry->key != v) {
+        if ((value = utc_datetime(v)) == NULL)
+            return NULL;
+        Py_XSETREF(entry->obj, value);
+        entry->key = v;
+    }
+    value = entry->obj;
+    Py_INCREF(value);
+    Py_XSETREF(step->last, value);
+    step->last_key = v;
+    Py_INCREF(value);
+    return value;
+}
+
 /* cache[strings[src]], through the step's memory of the last key object: a new reference
  * or NULL. `check` vets a value once, when it is looked up. */
 static PyObject *
@@ -342,6 +401,8 @@ field_value(step_t *step, const uint64_t *row, PyObject *const *strings)
         return lookup_str(step, strings[step->src], NULL);
     case OP_MAP_STR:
         return lookup_str(step, strings[step->src], shareable_map);
+    case OP_TIME:
+        return time_value(step, row[step->src]);
     }
     PyErr_SetString(PyExc_SystemError, "unknown plan op");
     return NULL;

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from typing import Any, Generic, Protocol, TypeVar
 
 from . import _assemble
+from . import convert as cv
 from ._build.bulk_spec import RecordSpec
 from ._record_base import record_fields
 from .native import ffi, lib
@@ -149,6 +150,15 @@ class Op(NamedIntEnum):
     MAP_STR = 6
     """``cache[string column]``: an immutable mapping (never a dict), which the records
     that have the same string share."""
+    TIME = 7
+    """Seconds since the epoch as an aware UTC datetime (as :func:`slurmlib.convert.timestamp`,
+    made in C); ``None`` for 0, a negative ``time_t`` and the ``nones`` (by default Slurm's
+    32- and 16-bit sentinels). A second past what a datetime holds goes to ``cache``."""
+
+
+# What convert.timestamp takes for "never" besides 0 and negative values (NO_VAL64 and
+# INFINITE64 are negative as a time_t): at most four sentinels fit a plan entry.
+_TIME_NONES = tuple(sorted((cv.NO_VAL16, cv.INFINITE16, cv.NO_VAL, cv.INFINITE)))
 
 
 class FlagMode(NamedIntEnum):
@@ -275,7 +285,7 @@ class Assembler(Generic[T]):
         plan = []
         for f in fields:
             src = column(strings if f.op in _STRING_OPS else ints, f.column, f)
-            needs_cache = f.op in (Op.STR_OR, Op.CACHE_INT, Op.CACHE_STR, Op.MAP_STR)
+            needs_cache = f.op in (Op.STR_OR, Op.CACHE_INT, Op.CACHE_STR, Op.MAP_STR, Op.TIME)
             if needs_cache and f.cache not in cache_names:
                 raise TypeError(f"{cls.__name__}.{f.name}: unknown cache {f.cache!r}")
             plan.append(
@@ -284,7 +294,7 @@ class Assembler(Generic[T]):
                     int(f.op),
                     src,
                     column(ints, f.fallback, f) if f.fallback else -1,
-                    f.nones,
+                    f.nones or (_TIME_NONES if f.op is Op.TIME else ()),
                     f.flag,
                     int(f.flag_mode),
                     f.shift,

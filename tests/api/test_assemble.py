@@ -475,3 +475,52 @@ def test_a_key_seen_before_in_its_column_costs_no_lookup() -> None:
     assert all(r.parsed == {"cpu": 1} for r in built)
     assert caches["words"].asked == 2
     assert caches["tres"].asked == 1
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Stamped:
+    when: Any
+    other: Any
+
+
+def test_times_are_the_datetimes_convert_timestamp_makes() -> None:
+    from slurmlib import convert
+
+    spec = RecordSpec("t", "t_t", "t_msg_t", "ts", "n", ints=("when",), strings=("s",))
+    plan = (
+        F("when", Op.TIME, "when", cache="times"),
+        F("other", Op.TIME, "when", cache="times", nones=(86400,)),
+    )
+    assembler = _bulk.Assembler(Stamped, spec, plan)
+    values = [
+        0,
+        1,
+        59,
+        86399,
+        86400,
+        951782400,  # 2000-03-01: after a leap day of a century divisible by 400
+        4107542400,  # 2100-03-01: after a century year that is no leap year
+        1_700_000_000,
+        2**31 - 1,
+        2**31,
+        253402300799,  # the last second a datetime holds
+        *sorted({convert.NO_VAL16, convert.INFINITE16, convert.NO_VAL, convert.INFINITE}),
+        2**64 - 2,  # NO_VAL64
+        2**64 - 1,  # INFINITE64
+        2**64 - 5,  # a negative time_t, widened
+        1_700_000_000,  # seen before: the same object
+    ]
+    ints = array.array("Q", values)
+    caches = {"times": _bulk.Cache(convert.timestamp)}
+    built = assembler.assemble(ints, [None] * len(values), caches)
+    for value, record in zip(values, built, strict=True):
+        expected = convert.timestamp(value - 2**64 if value >= 2**63 else value)
+        assert record.when == expected and type(record.when) is type(expected), value
+        if expected is not None:
+            assert record.when.tzinfo is expected.tzinfo and repr(record.when) == repr(expected)
+    assert built[1].other is not None and built[4].other is None  # the field's own nones
+    assert built[-1].when is built[7].when
+    assert not caches["times"]  # every one made in C
+    # Past year 9999 the cache decides, as convert.timestamp would: it cannot be a datetime.
+    with pytest.raises((ValueError, OverflowError)):
+        assembler.assemble(array.array("Q", [253402300800]), [None], caches)

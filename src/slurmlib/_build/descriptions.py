@@ -32,7 +32,8 @@ class Rule:
     """How a C column becomes a field's value (``_bulk.Op`` and the per-message cache)."""
 
     op: str
-    """``INT``, ``BOOL``, ``STR``, ``STR_OR``, ``CACHE_INT``, ``CACHE_STR`` or ``MAP_STR``."""
+    """``INT``, ``BOOL``, ``STR``, ``STR_OR``, ``CACHE_INT``, ``CACHE_STR``, ``MAP_STR`` or
+    ``TIME``."""
     doc: str
     cache: str | None = None
     """The per-message cache that converts each distinct raw value once."""
@@ -48,7 +49,10 @@ RULES: dict[str, Rule] = {
         "STR_OR", "The string, else the login name of the uid in column ``fallback``.", "users"
     ),
     "time": Rule(
-        "CACHE_INT", "Seconds since the epoch as an aware UTC datetime; 0 is None.", "times"
+        "TIME",
+        "Seconds since the epoch as an aware UTC datetime, made in C; 0 and the sentinels"
+        " are None.",
+        "times",
     ),
     "minutes": Rule(
         "CACHE_INT", "Minutes as a timedelta; INFINITE is UNLIMITED, NO_VAL None.", "limits"
