@@ -7,9 +7,10 @@
  * conversion runs as a loop over a plan, a few hundred nanoseconds a job.
  *
  * A plan says, for every field of the record class, where its value comes from and which
- * small transformation it gets (see _bulk.Field for the meaning of each entry). The
- * transformations that need Python (enums, datetimes, parsing) stay in Python: they are
- * the per-message caches the plan refers to, called once per distinct value.
+ * small transformation it gets (see _bulk.Field for the meaning of each entry). Times
+ * become datetimes here, since finished jobs rarely share them; the transformations that
+ * need Python (enums, parsing) stay in Python: they are the per-message caches the plan
+ * refers to, called once per distinct value.
  *
  * Records are allocated with the class's own allocator and their slots filled through the
  * offsets of the class's member descriptors: the same memory a dataclass __init__ would
