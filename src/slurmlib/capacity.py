@@ -19,17 +19,18 @@ On the seeded test cluster (``scripts/cluster up``):
     >>> sum(n.cpus - n.alloc_cpus for n in nodes if capacity.is_unavailable(n))  # sinfo's O
     98504
     >>> totals = capacity.Totals()
-    >>> for node in nodes:
-    ...     totals.add(node)
+    >>> totals.add_nodes(nodes)
     >>> totals.cpus_other
     98504
 """
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .states import NodeState
 
@@ -107,31 +108,50 @@ class Totals:
     """By GPU GRES key (``"gpu:a100"``; ``"gpu"`` for untyped ones, from the nodes'
     configured and in-use GRES, sinfo's Gres and GresUsed): [total, allocated, other]."""
 
-    def add(self, node: Node) -> None:
-        """Count ``node`` in."""
+    def add(self, node: Node, count: int = 1) -> None:
+        """Count ``node`` in (``count`` times: as many nodes alike in what is counted)."""
         unavailable = is_unavailable(node)
-        self.nodes += 1
-        self.states[state_word(node)] += 1
-        self.cpus += node.cpus
-        self.cpus_allocated += node.alloc_cpus
-        self.memory_mib += node.real_memory
-        self.memory_allocated_mib += node.alloc_memory
+        self.nodes += count
+        self.states[state_word(node)] += count
+        self.cpus += node.cpus * count
+        self.cpus_allocated += node.alloc_cpus * count
+        self.memory_mib += node.real_memory * count
+        self.memory_allocated_mib += node.alloc_memory * count
         gpus, gpus_used = node.gpus, node.gpus_allocated
-        self.gpus += gpus
-        self.gpus_allocated += gpus_used
+        self.gpus += gpus * count
+        self.gpus_allocated += gpus_used * count
         if unavailable:
-            self.cpus_other += max(node.cpus - node.alloc_cpus, 0)
-            self.memory_other_mib += max(node.real_memory - node.alloc_memory, 0)
-            self.gpus_other += max(gpus - gpus_used, 0)
+            self.cpus_other += max(node.cpus - node.alloc_cpus, 0) * count
+            self.memory_other_mib += max(node.real_memory - node.alloc_memory, 0) * count
+            self.gpus_other += max(gpus - gpus_used, 0) * count
         for key, total in node.gres_total.items():
             if not is_gpu(key):
                 continue
             used = node.gres_in_use.get(key, 0)
             counts = self.gpu_types.setdefault(key, [0, 0, 0])
-            counts[0] += total
-            counts[1] += used
+            counts[0] += total * count
+            counts[1] += used * count
             if unavailable:
-                counts[2] += max(total - used, 0)
+                counts[2] += max(total - used, 0) * count
+
+    def add_nodes(self, nodes: Iterable[Node]) -> None:
+        """Count ``nodes`` in, as :meth:`add` of each would: nodes alike in all that is
+        counted are counted together (a site's thousands of identical nodes cost a few
+        additions, not one each)."""
+        alike: dict[tuple[Any, ...], list[Any]] = {}
+        for node in nodes:
+            state, flags, *numbers, gres_total, gres_in_use = _counted(node)
+            # The enum and the maps by identity: a snapshot's nodes share one map per
+            # distinct GRES string, and the first node of a kind keeps its maps alive, so
+            # an id stands for that very map while the kind is counted.
+            key = (id(state), flags, *numbers, id(gres_total), id(gres_in_use))
+            entry = alike.get(key)
+            if entry is None:
+                alike[key] = [node, 1]
+            else:
+                entry[1] += 1
+        for node, count in alike.values():
+            self.add(node, count)
 
     def merge(self, other: Totals) -> None:
         """Add ``other``'s counts to these (a group of groups adds up its members)."""
@@ -159,6 +179,20 @@ class Totals:
         """GPUs free for new jobs: neither allocated nor on an unavailable node."""
         return max(self.gpus - self.gpus_allocated - self.gpus_other, 0)
 
+
+# Every field of a node that Totals.add reads (state_word and is_unavailable included).
+_counted = operator.attrgetter(
+    "state",
+    "flags",
+    "cpus",
+    "alloc_cpus",
+    "real_memory",
+    "alloc_memory",
+    "gpus",
+    "gpus_allocated",
+    "gres_total",
+    "gres_in_use",
+)
 
 _SUMMED = (
     "cpus",

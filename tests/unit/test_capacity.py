@@ -102,3 +102,32 @@ def test_the_state_word_puts_a_drain_first_then_down() -> None:
     assert state_word(node(NodeState.ALLOCATED, frozenset({"DRAIN"}), alloc_cpus=1)) == "draining"
     assert state_word(node(NodeState.DOWN, frozenset({"DRAIN"}))) == "drained"
     assert state_word(node(NodeState.IDLE, frozenset({"NO_RESPOND"}))) == "down"
+
+
+def test_nodes_counted_together_add_up_as_each_counted_alone() -> None:
+    shared = {"gpu:a100": 4}
+    kinds = [
+        node(NodeState.IDLE, gpus=4, gres_total=shared),
+        node(NodeState.IDLE, gpus=4, gres_total=shared),  # alike: counted as one kind
+        node(NodeState.IDLE, gpus=4, gres_total={"gpu:a100": 4}),  # equal map, another object
+        node(
+            NodeState.MIXED,
+            alloc_cpus=3,
+            gpus=4,
+            gpus_allocated=2,
+            gres_total=shared,
+            gres_in_use={"gpu:a100": 2},
+        ),
+        node(NodeState.IDLE, frozenset({"DRAIN"}), gpus=4, gres_total=shared),
+        node(NodeState.DOWN, real_memory=64),
+    ]
+    nodes = kinds * 50
+    one_by_one, together = Totals(), Totals()
+    for each in nodes:
+        one_by_one.add(each)
+    together.add_nodes(iter(nodes))
+    assert together == one_by_one
+    assert together.nodes == 300 and together.gpu_types == {"gpu:a100": [1000, 100, 200]}
+    counted = Totals()
+    counted.add(kinds[3], count=7)
+    assert (counted.nodes, counted.cpus_allocated, counted.gpus_allocated) == (7, 21, 14)

@@ -73,12 +73,13 @@ def summarize(
     """Per partition (in the controller's order), the summary of its nodes."""
     matches = feature_matcher(feature) if feature else None
     result: dict[str, Summary] = {}
+    by_name = nodes.by_key
     for part in partitions:
         summary = Summary()
-        for name in part.node_names:
-            node = nodes.get(name)
-            if node is not None and (matches is None or matches(node.active_features)):
-                summary.add(node)
+        members = (by_name[name] for name in part.node_names if name in by_name)
+        summary.add_nodes(
+            members if matches is None else (n for n in members if matches(n.active_features))
+        )
         result[part.name] = summary
     return result
 

@@ -131,17 +131,14 @@ def node_metrics(nodes: Snapshot[Node], partitions: Iterable[Partition]) -> list
     """
     by_name = nodes.by_key
     cluster = Totals()
-    for node in by_name.values():
-        cluster.add(node)
+    cluster.add_nodes(by_name.values())
     per_partition: dict[str, Totals] = {}
     partition_up = gauge(
         "slurm_partition_up", "1 when the partition's state is UP, else 0.", ["partition"]
     )
     for part in partitions:
         capacity = per_partition.setdefault(part.name, Totals())
-        for name in part.node_names:
-            if name in by_name:
-                capacity.add(by_name[name])
+        capacity.add_nodes(by_name[name] for name in part.node_names if name in by_name)
         partition_up.add_metric([part.name], 1.0 if part.state == "UP" else 0.0)
 
     node_states = gauge(
