@@ -243,13 +243,14 @@ int_value(step_t *step, const uint64_t *row)
     return entry->obj;
 }
 
-/* cache[raw], through the step's memory of the last key and of the keys seen: a new
- * reference or NULL. */
+/* The value of the raw key `raw` for this step, through its memories (the last key, and
+ * the keys seen, direct-mapped), made by `make` when neither has it: a new reference, or
+ * NULL with an exception. */
 static PyObject *
-lookup_int(step_t *step, uint64_t raw)
+memoized(step_t *step, uint64_t raw, PyObject *(*make)(const step_t *, uint64_t))
 {
-    PyObject *key, *value;
     struct int_memo *entry;
+    PyObject *value;
     if (step->last != NULL && step->last_key == raw) {
         Py_INCREF(step->last);
         return step->last;
@@ -258,81 +259,80 @@ lookup_int(step_t *step, uint64_t raw)
         && (step->ints = PyMem_Calloc(1u << INT_MEMO_BITS, sizeof(*step->ints))) == NULL)
         return PyErr_NoMemory();
     entry = &step->ints[(raw * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - INT_MEMO_BITS)];
-    if (entry->obj != NULL && entry->key == raw) {
-        value = entry->obj;
-        Py_INCREF(value);
-    } else {
-        if ((key = PyLong_FromUnsignedLongLong(raw)) == NULL)
+    if (entry->obj == NULL || entry->key != raw) {
+        if ((value = make(step, raw)) == NULL)
             return NULL;
-        value = lookup(step, key);
-        Py_DECREF(key);
-        if (value == NULL)
-            return NULL;
-        Py_INCREF(value);
         Py_XSETREF(entry->obj, value);
         entry->key = raw;
     }
+    value = entry->obj;
     Py_INCREF(value);
     Py_XSETREF(step->last, value);
     step->last_key = raw;
+    Py_INCREF(value);
     return value;
+}
+
+/* cache[raw] (or its item): a new reference or NULL. */
+static PyObject *
+cached(const step_t *step, uint64_t raw)
+{
+    PyObject *key = PyLong_FromUnsignedLongLong(raw), *value;
+    if (key == NULL)
+        return NULL;
+    value = lookup(step, key);
+    Py_DECREF(key);
+    return value;
+}
+
+/* cache[raw], through the step's memories. */
+static PyObject *
+lookup_int(step_t *step, uint64_t raw)
+{
+    return memoized(step, raw, cached);
 }
 
 /* The last second a datetime holds: 9999-12-31T23:59:59Z. */
 #define LAST_DATETIME_SECOND UINT64_C(253402300799)
 
 /* datetime.fromtimestamp(t, UTC) for 0 < t <= LAST_DATETIME_SECOND: POSIX time is plain
- * arithmetic in UTC (days from the epoch to a civil date, H. Hinnant's algorithm). */
+ * arithmetic in UTC (days from the epoch to a civil date, H. Hinnant's algorithm); a
+ * second past what a datetime holds goes to the cache (which says why not). */
 static PyObject *
-utc_datetime(uint64_t t)
+utc_datetime(const step_t *step, uint64_t t)
 {
-    int64_t days = (int64_t) (t / 86400), second = (int64_t) (t % 86400);
-    int64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-    int64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
-    int64_t year = yoe + era * 400 + (month <= 2);
+    int64_t days, second, z, era, doe, yoe, doy, mp, day, month, year;
+    if (t > LAST_DATETIME_SECOND)
+        return cached(step, t);
+    days = (int64_t) (t / 86400);
+    second = (int64_t) (t % 86400);
+    z = days + 719468;
+    era = z / 146097;
+    doe = z - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    day = doy - (153 * mp + 2) / 5 + 1;
+    month = mp < 10 ? mp + 3 : mp - 9;
+    year = yoe + era * 400 + (month <= 2);
     return PyDateTimeAPI->DateTime_FromDateAndTime(
         (int) year, (int) month, (int) day, (int) (second / 3600), (int) (second % 3600 / 60),
         (int) (second % 60), 0, PyDateTime_TimeZone_UTC, PyDateTimeAPI->DateTimeType);
 }
 
-/* A TIME field: None for 0, for a negative time_t and for the step's sentinels; the
+/* A TIME field: None for 0, for a negative time_t and for the step's sentinels; else the
  * datetime, shared by the records with the same second as far as the step's memories
- * reach; a second past what a datetime holds goes to the cache (which says why not). */
+ * reach. */
 static PyObject *
 time_value(step_t *step, uint64_t v)
 {
-    struct int_memo *entry;
-    PyObject *value;
     int i;
     if (v == 0 || v >= UINT64_C(1) << 63)
         Py_RETURN_NONE;
     for (i = 0; i < step->n_nones; i++)
         if (v == step->nones[i])
             Py_RETURN_NONE;
-    if (v > LAST_DATETIME_SECOND)
-        return lookup_int(step, v);
-    if (step->last != NULL && step->last_key == v) {
-        Py_INCREF(step->last);
-        return step->last;
-    }
-    if (step->ints == NULL
-        && (step->ints = PyMem_Calloc(1u << INT_MEMO_BITS, sizeof(*step->ints))) == NULL)
-        return PyErr_NoMemory();
-    entry = &step->ints[(v * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - INT_MEMO_BITS)];
-    if (entry->obj == NULL || entry->key != v) {
-        if ((value = utc_datetime(v)) == NULL)
-            return NULL;
-        Py_XSETREF(entry->obj, value);
-        entry->key = v;
-    }
-    value = entry->obj;
-    Py_INCREF(value);
-    Py_XSETREF(step->last, value);
-    step->last_key = v;
-    Py_INCREF(value);
-    return value;
+    return memoized(step, v, utc_datetime);
 }
 
 /* cache[strings[src]], through the step's memory of the last key object: a new reference

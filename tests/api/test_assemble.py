@@ -83,10 +83,14 @@ def _caches() -> dict[str, _bulk.Cache]:
     }
 
 
-def _build(rows: list[tuple[list[int], list[str | None]]], skip: int = -1) -> list[Any]:
+def _build(
+    rows: list[tuple[list[int], list[str | None]]],
+    skip: int = -1,
+    caches: dict[str, _bulk.Cache] | None = None,
+) -> list[Any]:
     ints = array.array("Q", [v for r in rows for v in r[0]])
     strings = [s for r in rows for s in r[1]]
-    caches = _caches()
+    caches = caches or _caches()
     return _assemble.build(
         Sample,
         ASSEMBLER._plan,
@@ -456,21 +460,12 @@ def test_a_key_seen_before_in_its_column_costs_no_lookup() -> None:
     # Groups 1, 2, 1, 2, ... (times and users repeat so across a queue) and one tres object
     # down the column (split() gives equal strings one object): two and one lookups.
     shared = "cpu=1"
-    rows = [([1, 1 + i % 2, 0, 0, 0, 0, 5], [None, "o", shared]) for i in range(50)]
-    ints = array.array("Q", [v for r in rows for v in r[0]])
-    strings = [s for r in rows for s in r[1]]
+    rows: list[tuple[list[int], list[str | None]]] = [
+        ([1, 1 + i % 2, 0, 0, 0, 0, 5], [None, "o", shared]) for i in range(50)
+    ]
     caches = {**_caches(), "words": _Counted(lambda n: (n, f"w{n}"))}
     caches["tres"] = _Counted(caches["tres"].compute)
-    built = _assemble.build(
-        Sample,
-        ASSEMBLER._plan,
-        ints,
-        len(SPEC.ints),
-        strings,
-        len(SPEC.strings),
-        -1,
-        tuple(caches[name] for name in ASSEMBLER.caches),
-    )
+    built = _build(rows, caches=caches)
     assert [r.word for r in built[:4]] == ["w1", "w2", "w1", "w2"]
     assert all(r.parsed == {"cpu": 1} for r in built)
     assert caches["words"].asked == 2

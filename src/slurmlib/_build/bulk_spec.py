@@ -208,26 +208,22 @@ DB_ASSOCS = ListSpec(
     joined=(Joined("qos_ids", "qos_list"),),
 )
 
+def _double_bits(member: str) -> Computed:
+    """A double member as the bits of an integer column; a release without it reads NO_VAL."""
+    return Computed(
+        f"{member}_bits",
+        f"slurmlib_double_bits(r->{member})",
+        needs=(member,),
+        otherwise="slurmlib_double_bits((double) NO_VAL)",
+    )
+
+
 DB_QOS = ListSpec(
     name="qos",
     struct=layouts.QOS_STRUCT,
     ints=layouts.QOS_INTS,
     strings=layouts.QOS_STRINGS,
-    computed=(
-        # Doubles, as the bits of an integer column; a release without one reads NO_VAL.
-        Computed(
-            "usage_factor_bits",
-            "slurmlib_double_bits(r->usage_factor)",
-            needs=("usage_factor",),
-            otherwise="slurmlib_double_bits((double) NO_VAL)",
-        ),
-        Computed(
-            "usage_thres_bits",
-            "slurmlib_double_bits(r->usage_thres)",
-            needs=("usage_thres",),
-            otherwise="slurmlib_double_bits((double) NO_VAL)",
-        ),
-    ),
+    computed=(_double_bits("usage_factor"), _double_bits("usage_thres")),
     # The ids of the QoS this one may preempt, a bitmap indexed by QoS id.
     joined=(Joined("preempt_ids", "preempt_bitstr", bits=True),),
 )
