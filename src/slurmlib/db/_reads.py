@@ -17,7 +17,7 @@ from functools import cached_property
 from .. import _validate, native
 from ..native import lib
 from ..states import JobState
-from . import _convert, _filters, _usage
+from . import _convert, _convert_jobs, _filters, _usage
 from ._connection import Connection
 from ._structs import Built
 from .records import (
@@ -243,7 +243,7 @@ class Reads(Connection):
                     return self._get_all(
                         lib.slurmdb_jobs_get,
                         cond,
-                        lambda xlist: _convert.jobs(xlist, self._names, with_steps),
+                        lambda xlist: _convert_jobs.jobs(xlist, self._names, with_steps),
                         "loading accounting jobs",
                     )
                 finally:
