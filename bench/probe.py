@@ -79,6 +79,10 @@ def timed(action: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
+QUIET_WAIT = 15.0
+"""Seconds a poll measurement goes on for while no pair has been answered "no change"."""
+
+
 def paired_polls(cluster: Cluster, kind: str, repeat: int) -> dict[str, Any]:
     """slurmlib's unchanged poll and the bare no-change load, taken call by call in turn.
 
@@ -113,10 +117,14 @@ def paired_polls(cluster: Cluster, kind: str, repeat: int) -> dict[str, Any]:
 
     # Pairs until `repeat` of them were answered "no change" (or ten times as many were
     # taken): while jobs start and end, most loads fetch data, and a run with no unchanged
-    # pair would measure nothing.
+    # pair would measure nothing; with none yet, pairs go on for up to QUIET_WAIT seconds
+    # (a burst of changes, jobs of an earlier run still ending, settles within that).
     unchanged: list[tuple[tuple[float, float, bool], tuple[float, float, bool]]] = []
     i = 0
-    while len(unchanged) < repeat and i < 10 * repeat:
+    deadline = time.monotonic() + QUIET_WAIT
+    while len(unchanged) < repeat and (
+        i < 10 * repeat or (not unchanged and time.monotonic() < deadline)
+    ):
         for step in (poll, bare) if i % 2 == 0 else (bare, poll):
             step()
         if polls[-1][2] and bares[-1][2]:
